@@ -1,1 +1,18 @@
-return 0;
+using System.CommandLine;
+using EventLedger.Cli.Commands;
+using EventLedger.Cli.Hosting;
+
+var root = new RootCommand("EventLedger: an event-sourced invoice ledger on DynamoDB")
+{
+    ServeCommand.Create(),
+};
+
+try
+{
+    return await root.Parse(args).InvokeAsync();
+}
+catch (Exception ex) when (CliErrors.Describe(ex) is { } message)
+{
+    await Console.Error.WriteLineAsync($"eventledger: {message}");
+    return 1;
+}

@@ -1,0 +1,34 @@
+using System.Text.Json.Serialization;
+using EventLedger.Api.Http;
+using EventLedger.Api.Invoices;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventLedger.Api;
+
+public static class ApiServiceCollection
+{
+    public static IServiceCollection AddEventLedgerApi(this IServiceCollection services)
+    {
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        });
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapEventLedgerApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        var invoices = app.MapGroup("/invoices");
+        invoices.MapInvoiceCommandEndpoints();
+        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }));
+        return app;
+    }
+}

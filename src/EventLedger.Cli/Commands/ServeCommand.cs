@@ -1,0 +1,44 @@
+using System.CommandLine;
+using EventLedger.Cli.Hosting;
+using EventLedger.EmbeddedStack;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EventLedger.Cli.Commands;
+
+/// <summary><c>eventledger serve --port N</c>: the API (and projection host) on 127.0.0.1:N until Ctrl-C or SIGTERM.</summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var port = new Option<int>("--port") { Description = "Port to listen on (127.0.0.1)", DefaultValueFactory = _ => 5080 };
+        var command = new Command("serve", "Run the HTTP API and the projection host; starts the local stack unless endpoints are configured") { port };
+        command.SetAction(async (parse, ct) =>
+        {
+            var portValue = parse.GetValue(port);
+            if (portValue is < 0 or > 65535)
+            {
+                await Console.Error.WriteLineAsync($"--port must be 0-65535, not {portValue}");
+                return 2;
+            }
+
+            using var loggerFactory = CliLogging.CreateFactory(LogLevel.Information);
+            await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment(), loggerFactory.CreateLogger("LocalStack"), ct);
+            var settings = EventLedgerSettings.FromStack(stack);
+            await using var app = await EventLedgerWebApp.BuildAsync(settings, portValue, LogLevel.Information, ct);
+            await app.StartAsync(ct);
+            Console.WriteLine($"EventLedger listening on {app.BaseAddress()} (DynamoDB {settings.DynamoDbEndpoint ?? "AWS"}); Ctrl-C to stop.");
+            try
+            {
+                await app.WaitForShutdownAsync(ct);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            await app.StopAsync(CancellationToken.None);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,53 @@
+using Amazon.DynamoDBv2;
+using EventLedger.Api;
+using EventLedger.Application;
+using EventLedger.Application.Behaviors;
+using EventLedger.EmbeddedStack;
+using EventLedger.EventStore;
+using EventLedger.EventStore.Tables;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+
+namespace EventLedger.Cli.Hosting;
+
+/// <summary>The composition root: one place that wires stores, the command side, the API and (later) the projection host.</summary>
+public static class EventLedgerWebApp
+{
+    public static async Task<WebApplication> BuildAsync(EventLedgerSettings settings, int port, LogLevel minimumLogLevel, CancellationToken ct)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "EventLedger" });
+        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.Logging.SetMinimumLevel(minimumLogLevel);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        var services = builder.Services;
+        services.AddSingleton(settings);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IAmazonDynamoDB>(_ => DynamoDbClients.Create(settings.DynamoDbEndpoint));
+        services.AddSingleton(new EventStoreTables(settings.TablePrefix));
+        services.AddSingleton<InvoiceEventStore>();
+        services.AddEventLedgerApplication();
+        services.AddMediator(o => o.ServiceLifetime = ServiceLifetime.Singleton);
+        services.AddEventLedgerApi();
+        services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter(CommandMetrics.MeterName, "EventLedger.*")
+            .AddPrometheusExporter());
+
+        var app = builder.Build();
+        await EventStoreSchema.EnsureCreatedAsync(app.Services.GetRequiredService<IAmazonDynamoDB>(), app.Services.GetRequiredService<EventStoreTables>(), ct);
+        app.MapEventLedgerApi();
+        app.MapPrometheusScrapingEndpoint();
+        return app;
+    }
+
+    /// <summary>The base address Kestrel actually bound (port 0 picks a free one).</summary>
+    public static Uri BaseAddress(this WebApplication app) =>
+        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+}

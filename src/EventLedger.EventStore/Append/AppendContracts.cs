@@ -1,0 +1,44 @@
+using EventLedger.Domain.Invoices;
+using EventLedger.EventStore.Events;
+
+namespace EventLedger.EventStore.Append;
+
+/// <summary>What a successful (or replayed) command returns: the invoice, the version its last event got, and that event's id.</summary>
+public sealed record AppendResult(string InvoiceNumber, long Version, Guid EventId, bool Replayed = false);
+
+/// <summary>Events decided on <see cref="State"/>, to append at <c>State.Head.Version + 1 …</c>.</summary>
+/// <param name="Fingerprint">A hash of the command's content: a command id reused for different content is rejected.</param>
+public sealed record AppendRequest(
+    DecisionContext State,
+    IReadOnlyList<IInvoiceEvent> Events,
+    EventMetadata Metadata,
+    string? CommandId,
+    string? Fingerprint);
+
+/// <summary>The decision state of an invoice and, if the command id was seen before, that command's first result.</summary>
+public sealed record LoadedState(DecisionContext Context, PriorCommand? Prior);
+
+/// <summary>A command already processed: its result and the fingerprint of its content.</summary>
+public sealed record PriorCommand(AppendResult Result, string? Fingerprint);
+
+/// <summary>The stream moved on since the state was read (another writer won the race). Nothing was written.</summary>
+public sealed class ConcurrencyConflictException(string invoiceNumber, long expectedVersion)
+    : Exception($"Invoice '{invoiceNumber}' changed after version {expectedVersion} was read; nothing was written.")
+{
+    public string InvoiceNumber { get; } = invoiceNumber;
+    public long ExpectedVersion { get; } = expectedVersion;
+}
+
+/// <summary>The command id was used before for a different command. Nothing was written.</summary>
+public sealed class CommandIdReusedException(string commandId)
+    : Exception($"Idempotency key '{commandId}' was already used for a different request; nothing was written.")
+{
+    public string CommandId { get; } = commandId;
+}
+
+/// <summary>An append exceeds a DynamoDB limit (400 KB per item; 100 items or 4 MB per transaction). Nothing was written.</summary>
+public sealed class AppendTooLargeException(string message, long actualBytes, long limitBytes) : Exception(message)
+{
+    public long ActualBytes { get; } = actualBytes;
+    public long LimitBytes { get; } = limitBytes;
+}
