@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
-using System.Text;
 using System.Threading.Channels;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
@@ -141,10 +139,10 @@ public sealed partial class InvoiceEventStore(IAmazonDynamoDB db, EventStoreTabl
         {
             await db.TransactWriteItemsAsync(new TransactWriteItemsRequest
             {
+                // No ClientRequestToken of our own: the SDK fills one per request and reuses it on its own retries, and
+                // DynamoDB scopes tokens account-wide, so one derived from the command id would collide across tables.
+                // The command record's condition makes a retried command idempotent for good.
                 TransactItems = items,
-                // Within DynamoDB's 10-minute window a network-level retry of this exact append is deduplicated by
-                // DynamoDB itself; beyond it, the command record's condition does the same.
-                ClientRequestToken = request.CommandId is null ? null : ClientToken(request.CommandId, expected),
             }, ct);
         }
         catch (TransactionCanceledException ex)
@@ -296,12 +294,6 @@ public sealed partial class InvoiceEventStore(IAmazonDynamoDB db, EventStoreTabl
                 $"Appending to invoice '{invoice}' would write {total:N0} bytes in one transaction; DynamoDB's limit is {ItemSize.MaxTransactionBytes:N0} bytes (4 MB).",
                 total, ItemSize.MaxTransactionBytes);
         }
-    }
-
-    private static string ClientToken(string commandId, long expected)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(commandId + "@" + expected.ToString(CultureInfo.InvariantCulture)));
-        return Convert.ToHexString(hash)[..36];
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Append to {Invoice} at version {Expected} lost a race: {Reasons}")]

@@ -17,7 +17,8 @@ namespace EventLedger.Application.Invoices;
 /// </summary>
 public sealed partial class InvoiceCommandExecutor(InvoiceEventStore store, ILogger<InvoiceCommandExecutor> logger)
 {
-    private const int MaxAttempts = 5;
+    // Each round of a race has one winner, so N concurrent writers on one invoice need up to N rounds.
+    private const int MaxAttempts = 32;
 
     public async ValueTask<AppendResult> ExecuteAsync(IInvoiceCommandMessage message, CancellationToken ct)
     {
@@ -55,7 +56,8 @@ public sealed partial class InvoiceCommandExecutor(InvoiceEventStore store, ILog
             catch (ConcurrencyConflictException) when (options.ExpectedVersion is null && attempt < MaxAttempts)
             {
                 LogRetry(logger, message.InvoiceNumber, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * attempt)), ct);
+                // Full jitter, capped: spreads the racers out without making a lone retry wait long.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, Math.Min(100, 4 << Math.Min(attempt, 5)))), ct);
             }
             catch (ConcurrencyConflictException) when (options.ExpectedVersion is { } expectedVersion)
             {

@@ -1,0 +1,37 @@
+using EventLedger.Cli.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EventLedger.IntegrationTests.Fixtures;
+
+/// <summary>The real EventLedger web app on a free loopback port, on the shared stack, with its own table prefix.</summary>
+public sealed class TestApp : IAsyncDisposable
+{
+    private TestApp(WebApplication app, EventLedgerSettings settings)
+    {
+        App = app;
+        Settings = settings;
+        Http = new HttpClient { BaseAddress = app.BaseAddress(), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public WebApplication App { get; }
+    public EventLedgerSettings Settings { get; }
+    public HttpClient Http { get; }
+    public T Get<T>() where T : notnull => App.Services.GetRequiredService<T>();
+
+    public static async Task<TestApp> StartAsync(StackFixture stack, string name)
+    {
+        var settings = EventLedgerSettings.FromStack(stack.Stack, StackFixture.NewPrefix(name));
+        var app = await EventLedgerWebApp.BuildAsync(settings, port: 0, LogLevel.Warning, CancellationToken.None);
+        await app.StartAsync();
+        return new TestApp(app, settings);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}
