@@ -1,1 +1,39 @@
+using EventLedger.Benchmarks.Infrastructure;
+using EventLedger.Benchmarks.Scenarios;
+using EventLedger.Cli.Hosting;
+using EventLedger.EmbeddedStack;
+using Microsoft.Extensions.Logging;
+
+// Usage: dotnet run -c Release --project bench/EventLedger.Benchmarks -- [scenario ...] [--ops N] [--concurrency N]
+// Scenarios: append (default: all). Results go to docs/benchmarks.md, each figure beside its ceiling from the same run.
+var scenarios = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToList();
+int Arg(string name, int fallback) =>
+    Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
+
+var root = RepositoryRootFinder.Find();
+var options = new BenchOptions(Arg("--ops", 3000), Arg("--concurrency", 8), Path.Combine(root, "docs", "benchmarks.md"));
+var known = new[] { "append" };
+if (scenarios.Count == 0) scenarios.AddRange(known);
+if (scenarios.FirstOrDefault(s => !known.Contains(s)) is { } unknown)
+{
+    Console.Error.WriteLine($"Unknown scenario '{unknown}'. Known: {string.Join(", ", known)}");
+    return 2;
+}
+
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+using var loggerFactory = CliLogging.CreateFactory(LogLevel.Warning);
+await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment() with { RepositoryRoot = root }, loggerFactory.CreateLogger("LocalStack"), cts.Token);
+MachineInfo.WriteTo(options.ReportPath);
+foreach (var scenario in scenarios)
+{
+    switch (scenario)
+    {
+        case "append":
+            await AppendScenario.RunAsync(stack, options, cts.Token);
+            break;
+    }
+}
+
+Console.WriteLine($"Results written to {options.ReportPath}");
 return 0;

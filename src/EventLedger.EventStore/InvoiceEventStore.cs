@@ -67,6 +67,35 @@ public sealed partial class InvoiceEventStore(IAmazonDynamoDB db, EventStoreTabl
     /// <see cref="DuplicateCommandException"/> when the same command id raced in, <see cref="AppendTooLargeException"/> at size limits.</summary>
     public async Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken ct)
     {
+        var prepared = Prepare(request);
+        try
+        {
+            // No ClientRequestToken of our own: the SDK fills one per request and reuses it on its own retries, and
+            // DynamoDB scopes tokens account-wide, so one derived from the command id would collide across tables.
+            // The command record's condition makes a retried command idempotent for good.
+            await db.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = prepared.Items }, ct);
+        }
+        catch (TransactionCanceledException ex)
+        {
+            var reasons = ex.CancellationReasons ?? [];
+            if (prepared.CommandIndex >= 0 && prepared.CommandIndex < reasons.Count && reasons[prepared.CommandIndex].Code == "ConditionalCheckFailed")
+            {
+                throw new DuplicateCommandException(request.CommandId!);
+            }
+
+            LogConflict(logger, prepared.Result.InvoiceNumber, request.State.Head.Version, string.Join(",", reasons.Select(r => r.Code)));
+            throw new ConcurrencyConflictException(prepared.Result.InvoiceNumber, request.State.Head.Version);
+        }
+
+        return prepared.Result;
+    }
+
+    /// <summary>
+    /// The exact items one append writes, checked against DynamoDB's limits, without writing them. <see cref="AppendAsync"/>
+    /// uses it, and so does the benchmark's raw-<c>TransactWriteItems</c> ceiling, so both write the same items.
+    /// </summary>
+    public PreparedAppend Prepare(AppendRequest request)
+    {
         if (request.Events.Count == 0)
         {
             throw new ArgumentException("Nothing to append.", nameof(request));
@@ -134,34 +163,7 @@ public sealed partial class InvoiceEventStore(IAmazonDynamoDB db, EventStoreTabl
         }
 
         CheckLimits(invoice, items);
-
-        try
-        {
-            await db.TransactWriteItemsAsync(new TransactWriteItemsRequest
-            {
-                // No ClientRequestToken of our own: the SDK fills one per request and reuses it on its own retries, and
-                // DynamoDB scopes tokens account-wide, so one derived from the command id would collide across tables.
-                // The command record's condition makes a retried command idempotent for good.
-                TransactItems = items,
-            }, ct);
-        }
-        catch (TransactionCanceledException ex)
-        {
-            var reasons = ex.CancellationReasons ?? [];
-            if (commandIndex >= 0 && commandIndex < reasons.Count && reasons[commandIndex].Code == "ConditionalCheckFailed")
-            {
-                throw new DuplicateCommandException(request.CommandId!);
-            }
-
-            LogConflict(logger, invoice, expected, string.Join(",", reasons.Select(r => r.Code)));
-            throw new ConcurrencyConflictException(invoice, expected);
-        }
-        catch (IdempotentParameterMismatchException)
-        {
-            throw new ConcurrencyConflictException(invoice, expected);
-        }
-
-        return result;
+        return new PreparedAppend(items, result, commandIndex, head);
     }
 
     /// <summary>Reads one stream in version order, from <paramref name="fromVersion"/> on.</summary>
@@ -299,6 +301,9 @@ public sealed partial class InvoiceEventStore(IAmazonDynamoDB db, EventStoreTabl
     [LoggerMessage(Level = LogLevel.Debug, Message = "Append to {Invoice} at version {Expected} lost a race: {Reasons}")]
     private static partial void LogConflict(ILogger logger, string invoice, long expected, string reasons);
 }
+
+/// <summary>The items of one append and what it will return; <see cref="Head"/> is the invoice head after it.</summary>
+public sealed record PreparedAppend(List<TransactWriteItem> Items, AppendResult Result, int CommandIndex, InvoiceHead Head);
 
 /// <summary>The same command id was appended concurrently by another request; its result is the one to return.</summary>
 public sealed class DuplicateCommandException(string commandId) : Exception($"Command '{commandId}' was already processed.")

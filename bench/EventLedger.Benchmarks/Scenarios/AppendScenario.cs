@@ -1,0 +1,120 @@
+using System.Net.Http.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using EventLedger.Benchmarks.Infrastructure;
+using EventLedger.Cli.Hosting;
+using EventLedger.Domain.Invoices;
+using EventLedger.EmbeddedStack;
+using EventLedger.EventStore;
+using EventLedger.EventStore.Append;
+using EventLedger.EventStore.Events;
+using EventLedger.EventStore.Tables;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EventLedger.Benchmarks.Scenarios;
+
+/// <summary>
+/// Appends per second through (a) the whole command path (HTTP → Mediator → event store), (b) the event store alone
+/// (read state + append), next to (c) raw <c>TransactWriteItems</c> of exactly the same items (from
+/// <see cref="InvoiceEventStore.Prepare"/>) at the same concurrency; and the 1-item raw ceiling for context.
+/// Each worker appends to its own invoice so the figures measure throughput, not contention.
+/// </summary>
+public static class AppendScenario
+{
+    private static readonly DateOnly Day = new(2016, 6, 6);
+
+    public static async Task RunAsync(LocalStack stack, BenchOptions options, CancellationToken ct)
+    {
+        var report = new BenchReport("append", "Appends: command path vs event store vs raw TransactWriteItems");
+        var settings = EventLedgerSettings.FromStack(stack, $"bench{DateTime.UtcNow:HHmmss}-");
+        await using var app = await EventLedgerWebApp.BuildAsync(settings, port: 0, LogLevel.Warning, ct);
+        await app.StartAsync(ct);
+        var db = app.Services.GetRequiredService<IAmazonDynamoDB>();
+        var store = app.Services.GetRequiredService<InvoiceEventStore>();
+        using var http = new HttpClient { BaseAddress = app.BaseAddress() };
+        var concurrency = options.Concurrency;
+        var n = options.Operations;
+
+        Console.WriteLine($"Append scenario: {n:N0} operations per figure at concurrency {concurrency}; warming up DynamoDB Local and the JIT…");
+        await RawAsync("warm-up", store, db, n / 2, concurrency, "warm", ct);
+        await StoreAsync("warm-up", store, n / 4, concurrency, "warm-store", ct);
+        await HttpAsync("warm-up", http, n / 4, concurrency, "warm-http", ct);
+
+        // Interleave the figures (raw, store, http, raw again) so a drift of the JVM over the run shows up instead of biasing one side.
+        var raw1 = await RawAsync("raw TransactWriteItems", store, db, n, concurrency, "raw1", ct);
+        var storeOnly = await StoreAsync("event store", store, n, concurrency, "store", ct);
+        var commandPath = await HttpAsync("command path", http, n, concurrency, "http", ct);
+        var raw2 = await RawAsync("raw TransactWriteItems (again)", store, db, n, concurrency, "raw2", ct);
+        var oneItem = await OneItemAsync(db, store.Tables, n, concurrency, ct);
+        var raw = (raw1.PerSecond + raw2.PerSecond) / 2;
+
+        report.Add(new("appends through the whole command path (HTTP → Mediator → store)", commandPath.PerSecond, "commands/s",
+            "raw TransactWriteItems, same 4 items", raw, 0.8, $"p50 {commandPath.P50:F1} ms, p99 {commandPath.P99:F1} ms"));
+        report.Add(new("appends through the event store alone (BatchGetItem + TransactWriteItems)", storeOnly.PerSecond, "appends/s",
+            "raw TransactWriteItems, same 4 items", raw, 0.8, $"p50 {storeOnly.P50:F1} ms, p99 {storeOnly.P99:F1} ms"));
+        report.Add(new("raw TransactWriteItems of the same 4 items", raw, "tx/s", "runs 1 and 2", null, null,
+            $"{raw1.PerSecond:N0} and {raw2.PerSecond:N0}/s; p50 {raw1.P50:F1} ms, p99 {raw1.P99:F1} ms"));
+        report.Add(new("raw TransactWriteItems of 1 item (context)", oneItem.PerSecond, "tx/s", "brief: ~650 tx/s", 650, null,
+            $"p50 {oneItem.P50:F1} ms, p99 {oneItem.P99:F1} ms"));
+        report.Note($"{n:N0} operations per figure, {concurrency} concurrent workers, each on its own invoice; a RecordTransaction with an Idempotency-Key writes 4 items: the event, the invoice head, the transaction's state and the command record.");
+        report.Note($"Errors: command path {commandPath.Errors}, store {storeOnly.Errors}, raw {raw1.Errors + raw2.Errors}.");
+        report.WriteTo(options.ReportPath);
+    }
+
+    private static Task<LoadResult> RawAsync(string label, InvoiceEventStore store, IAmazonDynamoDB db, int n, int concurrency, string run, CancellationToken ct)
+    {
+        var heads = new InvoiceHead[concurrency];
+        Array.Fill(heads, InvoiceHead.Empty);
+        return LoadRunner.RunAsync(label, n, concurrency, async (w, i) =>
+        {
+            var invoice = $"{run}-{w}";
+            var command = new RecordTransactionCommand($"t{i}", i % 1000, "USD", "USA", Day, null);
+            var context = new DecisionContext(invoice, heads[w], null);
+            var events = InvoiceDecider.Decide(context, command);
+            var prepared = store.Prepare(new AppendRequest(context, events, EventMetadata.New($"{run}-{i}"), $"{run}-{i}", "fp"));
+            await db.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = prepared.Items }, ct);
+            heads[w] = prepared.Head;
+        }, ct);
+    }
+
+    private static Task<LoadResult> StoreAsync(string label, InvoiceEventStore store, int n, int concurrency, string run, CancellationToken ct) =>
+        LoadRunner.RunAsync(label, n, concurrency, async (w, i) =>
+        {
+            var invoice = $"{run}-{w}";
+            var loaded = await store.LoadAsync(invoice, $"t{i}", $"{run}-{i}", ct);
+            var events = InvoiceDecider.Decide(loaded.Context, new RecordTransactionCommand($"t{i}", i % 1000, "USD", "USA", Day, null));
+            await store.AppendAsync(new AppendRequest(loaded.Context, events, EventMetadata.New($"{run}-{i}"), $"{run}-{i}", "fp"), ct);
+        }, ct);
+
+    private static Task<LoadResult> HttpAsync(string label, HttpClient http, int n, int concurrency, string run, CancellationToken ct) =>
+        LoadRunner.RunAsync(label, n, concurrency, async (w, i) =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/invoices/{run}-{w}/transactions")
+            {
+                Content = JsonContent.Create(new { transactionId = $"t{i}", amount = i % 1000, currency = "USD", country = "USA", invoiceDate = "2016-06-06" }),
+            };
+            request.Headers.Add("Idempotency-Key", $"{run}-{i}");
+            using var response = await http.SendAsync(request, ct);
+            response.EnsureSuccessStatusCode();
+        }, ct);
+
+    private static Task<LoadResult> OneItemAsync(IAmazonDynamoDB db, EventStoreTables tables, int n, int concurrency, CancellationToken ct) =>
+        LoadRunner.RunAsync("raw TransactWriteItems, 1 item", n, concurrency, (w, i) =>
+            db.TransactWriteItemsAsync(new TransactWriteItemsRequest
+            {
+                TransactItems =
+                [
+                    new TransactWriteItem
+                    {
+                        Put = new Put
+                        {
+                            TableName = tables.Events,
+                            Item = EventItem.ToItem(new StoredEvent($"one-{w}", i + 1, Guid.NewGuid(), "TransactionRecorded", 1,
+                                new TransactionRecorded($"t{i}", 1m, "USD", "USA", Day, null, null), EventMetadata.New(), DateTimeOffset.UtcNow)),
+                            ConditionExpression = "attribute_not_exists(StreamId)",
+                        },
+                    },
+                ],
+            }, ct), ct);
+}
