@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using EventLedger.Api.Http;
 using EventLedger.Api.Invoices;
+using EventLedger.Api.ReadModels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -13,6 +14,8 @@ public static class ApiServiceCollection
     public static IServiceCollection AddEventLedgerApi(this IServiceCollection services)
     {
         services.AddProblemDetails();
+        services.AddSingleton<ReadYourWrites>();
+        services.AddSingleton<ReadModelReader>();
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -28,6 +31,7 @@ public static class ApiServiceCollection
         app.UseStatusCodePages();
         var invoices = app.MapGroup("/invoices");
         invoices.MapInvoiceCommandEndpoints();
+        invoices.MapReadModelEndpoints();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }));
         return app;
     }

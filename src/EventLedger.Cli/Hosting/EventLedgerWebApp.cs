@@ -5,6 +5,7 @@ using EventLedger.Application.Behaviors;
 using EventLedger.EmbeddedStack;
 using EventLedger.EventStore;
 using EventLedger.EventStore.Tables;
+using EventLedger.Projections.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -33,6 +34,7 @@ public static class EventLedgerWebApp
         services.AddSingleton<IAmazonDynamoDB>(_ => DynamoDbClients.Create(settings.DynamoDbEndpoint));
         services.AddSingleton(new EventStoreTables(settings.TablePrefix));
         services.AddSingleton<InvoiceEventStore>();
+        services.AddSingleton<IReadModelCatalog>(new StaticReadModelCatalog(settings.TablePrefix));
         services.AddEventLedgerApplication();
         services.AddMediator(o => o.ServiceLifetime = ServiceLifetime.Singleton);
         services.AddEventLedgerApi();
