@@ -22,8 +22,10 @@ internal sealed class ChildProcess : IDisposable
         _logger = logger;
     }
 
+    /// <summary>The process id (still readable after the process exited or this object was disposed).</summary>
+    public int Id { get; private set; }
+
     public string Component { get; }
-    public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
@@ -73,6 +75,7 @@ internal sealed class ChildProcess : IDisposable
             throw new InvalidOperationException($"Could not start {fileName}.");
         }
 
+        child.Id = process.Id;
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -82,9 +85,9 @@ internal sealed class ChildProcess : IDisposable
 
     /// <summary>Arms the watchdog: if this .NET process dies, <paramref name="signal"/> goes to the child and <paramref name="deleteDirectory"/> is removed.</summary>
     public void GuardAgainstOrphaning(string signal, string? deleteDirectory) =>
-        _watchdog ??= OrphanWatchdog.Start(_process.Id, signal, deleteDirectory);
+        _watchdog ??= OrphanWatchdog.Start(Id, signal, deleteDirectory);
 
-    public bool Signal(int signal) => !_process.HasExited && Native.Signal(_process.Id, signal);
+    public bool Signal(int signal) => !_process.HasExited && Native.Signal(Id, signal);
 
     public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
 
@@ -109,7 +112,7 @@ internal sealed class ChildProcess : IDisposable
         {
             if (!_process.HasExited && !(Signal(signal) && _process.WaitForExit(grace)))
             {
-                Log.ProcessKilled(_logger, Component, _process.Id);
+                Log.ProcessKilled(_logger, Component, Id);
                 _process.Kill(entireProcessTree: true);
                 _process.WaitForExit(TimeSpan.FromSeconds(5));
             }
@@ -129,7 +132,7 @@ internal sealed class ChildProcess : IDisposable
         {
             if (!_process.HasExited && !(Signal(signal) && await WaitForExitAsync(grace)))
             {
-                Log.ProcessKilled(_logger, Component, _process.Id);
+                Log.ProcessKilled(_logger, Component, Id);
                 _process.Kill(entireProcessTree: true);
                 await WaitForExitAsync(TimeSpan.FromSeconds(5));
             }
