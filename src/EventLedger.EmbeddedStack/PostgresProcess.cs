@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace EventLedger.EmbeddedStack;
+
+/// <summary>
+/// A throwaway PostgreSQL server from the system's binaries: initdb into a <see cref="PostgresDataDirectory"/>, trust
+/// auth, listening on 127.0.0.1 only at a free port, run as an unprivileged user when we are root, database
+/// <c>eventledger</c> created. Stopping shuts it down fast and deletes the directory.
+/// </summary>
+internal sealed class PostgresProcess : IAsyncDisposable
+{
+    public const string Component = "PostgreSQL";
+    public const string Database = "eventledger";
+    private const string Superuser = "postgres";
+    private const int MaxAttempts = 3;
+    private const int MaxUnixSocketPath = 100; // sun_path is 108 bytes, minus "/.s.PGSQL.NNNNN"
+
+    private readonly ChildProcess _process;
+    private readonly PostgresDataDirectory _directory;
+    private readonly IDisposable _exitRegistration;
+    private readonly ILogger _logger;
+    private int _stopped;
+
+    private PostgresProcess(ChildProcess process, PostgresDataDirectory directory, int port, ILogger logger)
+    {
+        _process = process;
+        _directory = directory;
+        Port = port;
+        _logger = logger;
+        _exitRegistration = ExitCleanup.Register(_ => StopNow());
+    }
+
+    public int Port { get; }
+    public int ProcessId => _process.Id;
+    public string DataDirectory => _directory.Root;
+    public string ConnectionString => BuildConnectionString(Port, Database, probe: false);
+
+    public static async Task<PostgresProcess> StartAsync(string? repositoryRoot, TimeSpan timeout, ILogger logger, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var bin = PostgresBinaries.FindDirectory();
+        var user = ServerUser.Resolve();
+        var directory = await PostgresDataDirectory.CreateAsync(repositoryRoot, user, logger, cancellationToken);
+        try
+        {
+            await InitDbAsync(bin, directory, user, logger, cancellationToken);
+            for (var attempt = 1; ; attempt++)
+            {
+                var port = FreePort.Pick();
+                var child = ChildProcess.Start(Component, Path.Combine(bin, "postgres"), ServerArguments(directory, port), logger, directory.Root, user.Prefix);
+                var started = new PostgresProcess(child, directory, port, logger);
+                try
+                {
+                    child.GuardAgainstOrphaning("INT", directory.Root);
+                    if (await WaitUntilReadyAsync(child, port, stopwatch, timeout, cancellationToken))
+                    {
+                        await CreateDatabaseAsync(port, cancellationToken);
+                        Log.Ready(logger, Component, $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", stopwatch.ElapsedMilliseconds);
+                        return started;
+                    }
+                }
+                catch
+                {
+                    await started.DisposeAsync();
+                    throw;
+                }
+
+                // Exited before accepting connections: retry a port race, report anything else. Keep the cluster.
+                await started.StopServerAsync();
+                if (attempt < MaxAttempts && child.OutputContains("Address already in use"))
+                {
+                    Log.PortRace(logger, Component, port, attempt + 1);
+                    continue;
+                }
+
+                throw new EmbeddedStackException(
+                    $"{Component} exited with code {child.ExitCode} before it accepted connections on port {port}. Its output:{Environment.NewLine}{child.RecentOutput}");
+            }
+        }
+        catch
+        {
+            directory.Delete();
+            throw;
+        }
+    }
+
+    private static async Task InitDbAsync(string bin, PostgresDataDirectory directory, ServerUser user, ILogger logger, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        // C locale (portable, fast collation) with UTF-8; no fsync of the fresh cluster: it is throwaway.
+        await ShortCommand.RunAsync(
+            [.. user.Prefix, Path.Combine(bin, "initdb"), "-D", directory.Data, "-U", Superuser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
+            throwOnFailure: true,
+            cancellationToken,
+            workingDirectory: directory.Root);
+        Log.InitDb(logger, directory.Data, user.DisplayName, stopwatch.ElapsedMilliseconds);
+    }
+
+    private static List<string> ServerArguments(PostgresDataDirectory directory, int port)
+    {
+        // Unix socket beside the data (private, 0700) when the path fits in sun_path; TCP on loopback only.
+        var socketDirectory = directory.Root.Length <= MaxUnixSocketPath - 16 ? directory.Root : "";
+        return
+        [
+            "-D", directory.Data,
+            "-p", port.ToString(CultureInfo.InvariantCulture),
+            "-c", "listen_addresses=127.0.0.1",
+            "-c", $"unix_socket_directories={socketDirectory}",
+            "-c", "unix_socket_permissions=0700",
+            // Dev/test server: default durability (fsync on), modest memory, enough connections for parallel tests.
+            "-c", "shared_buffers=128MB",
+            "-c", "max_connections=200",
+            "-c", "TimeZone=UTC",
+            "-c", "log_timezone=UTC",
+            "-c", "logging_collector=off",
+        ];
+    }
+
+    /// <returns>True once a connection opens; false if the server exited first.</returns>
+    private static async Task<bool> WaitUntilReadyAsync(ChildProcess child, int port, Stopwatch stopwatch, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var probe = BuildConnectionString(port, "postgres", probe: true);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (child.HasExited)
+            {
+                return false;
+            }
+
+            try
+            {
+                await using var connection = new NpgsqlConnection(probe);
+                await connection.OpenAsync(cancellationToken);
+                return true;
+            }
+            catch (NpgsqlException) when (!child.HasExited)
+            {
+                // Not listening yet, or "the database system is starting up" (57P03).
+            }
+            catch (SocketException) when (!child.HasExited)
+            {
+            }
+            catch (Exception) when (child.HasExited)
+            {
+                return false;
+            }
+
+            if (stopwatch.Elapsed > timeout)
+            {
+                throw new EmbeddedStackException(
+                    $"{Component} did not accept connections on port {port} within {timeout.TotalSeconds:0} s. Its output:{Environment.NewLine}{child.RecentOutput}");
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    private static async Task CreateDatabaseAsync(int port, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(BuildConnectionString(port, "postgres", probe: true));
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand($"CREATE DATABASE {Database}", connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static string BuildConnectionString(int port, string database, bool probe)
+    {
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = port,
+            Username = Superuser,
+            Database = database,
+        };
+        if (probe)
+        {
+            builder.Pooling = false;
+            builder.Timeout = 2;
+        }
+
+        return builder.ConnectionString;
+    }
+
+    /// <summary>For exit handlers: stops the server and deletes its directory synchronously.</summary>
+    private void StopNow()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            // SIGINT is PostgreSQL's fast shutdown: roll back open transactions, checkpoint, exit.
+            _process.Stop(Native.SigInt, TimeSpan.FromSeconds(10));
+            _directory.Delete();
+        }
+    }
+
+    private async Task StopServerAsync()
+    {
+        await _process.StopAsync(Native.SigInt, TimeSpan.FromSeconds(10));
+        _exitRegistration.Dispose();
+        _process.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var wasRunning = !_process.HasExited;
+        await StopServerAsync();
+        _directory.Delete();
+        if (wasRunning)
+        {
+            Log.Stopped(_logger, Component, stopwatch.ElapsedMilliseconds);
+        }
+    }
+}

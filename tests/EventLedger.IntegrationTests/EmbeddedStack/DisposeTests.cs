@@ -1,0 +1,40 @@
+using EventLedger.EmbeddedStack;
+using EventLedger.IntegrationTests.Fixtures;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace EventLedger.IntegrationTests.EmbeddedStack;
+
+[Collection(StackCollection.Name)]
+public sealed class DisposeTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Disposing_stops_both_servers_and_deletes_the_postgres_data()
+    {
+        // Its own stack, whatever the environment configures: this test is about the processes.
+        var stack = await LocalStack.StartAsync(new EmbeddedStackOptions(), new TestOutputLogger(output), CancellationToken.None);
+        var dynamoPort = new Uri(stack.DynamoDbEndpoint!).Port;
+        var postgresPort = new NpgsqlConnectionStringBuilder(stack.PostgresConnectionString).Port;
+        var dynamoPid = stack.DynamoDbProcess!.ProcessId;
+        var postgresPid = stack.PostgresProcess?.ProcessId;
+        var postgresData = stack.PostgresProcess?.DataDirectory;
+        Assert.True(FreePort.IsListening(dynamoPort, TimeSpan.FromSeconds(2)));
+        Assert.True(FreePort.IsListening(postgresPort, TimeSpan.FromSeconds(2)));
+
+        await stack.DisposeAsync();
+
+        await Poll.UntilAsync(() => !FreePort.IsListening(dynamoPort, TimeSpan.FromSeconds(1)), StopTimeout, "DynamoDB Local's port refuses");
+        await Poll.UntilAsync(() => !FreePort.IsListening(postgresPort, TimeSpan.FromSeconds(1)), StopTimeout, "PostgreSQL's port refuses");
+        await Poll.UntilAsync(() => !Native.IsAlive(dynamoPid), StopTimeout, "the java process is gone");
+        if (postgresPid is { } pid)
+        {
+            // Null only when Docker answered and Testcontainers ran the server.
+            await Poll.UntilAsync(() => !Native.IsAlive(pid), StopTimeout, "the postmaster is gone");
+            Assert.False(Directory.Exists(postgresData), $"{postgresData} should be deleted");
+        }
+
+        await stack.DisposeAsync(); // idempotent
+    }
+}
