@@ -46,7 +46,8 @@ public static class AttributeValueJson
             }
         }
 
-        throw new JsonException("An attribute value object carries none of S, N, B, BOOL, NULL, M, L, SS, NS, BS.");
+        // "{}": an attribute value with nothing set (what the SDK sends for one it was given empty). Kept as such.
+        return new AttributeValue();
     }
 
     public static void WriteMap(Utf8JsonWriter writer, IReadOnlyDictionary<string, AttributeValue> map)
@@ -119,11 +120,6 @@ public static class AttributeValueJson
             }
 
             writer.WriteEndArray();
-        }
-        else
-        {
-            // An empty AttributeValue is what the SDK sends for NULL when nothing is set.
-            writer.WriteBoolean("NULL", true);
         }
 
         writer.WriteEndObject();

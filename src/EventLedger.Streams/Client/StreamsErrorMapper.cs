@@ -10,7 +10,7 @@ internal static class StreamsErrorMapper
     {
         var (code, message) = Parse(body);
         code ??= status == HttpStatusCode.TooManyRequests ? "ThrottlingException" : $"Http{(int)status}";
-        message ??= $"DynamoDB Streams answered {(int)status} {status}.";
+        message = string.IsNullOrEmpty(message) ? $"{code} (HTTP {(int)status})." : message;
         return code switch
         {
             "ExpiredIteratorException" => new ExpiredIteratorException(message, requestId, status),
