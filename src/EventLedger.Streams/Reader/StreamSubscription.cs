@@ -145,71 +145,89 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
 
     private async Task RunAsync(CancellationToken stopping)
     {
-        var failures = 0;
+        var initFailures = 0;
         var nextDiscovery = 0L;
         while (!stopping.IsCancellationRequested)
         {
             try
             {
-                _context ??= await InitializeAsync(stopping);
-                _state = "Running";
-                if (_time.GetTimestamp() >= nextDiscovery)
+                if (_context is null)
                 {
-                    await DiscoverAsync(stopping);
-                    nextDiscovery = _time.GetTimestamp() + (long)(_options.ShardDiscoveryInterval.TotalSeconds * _time.TimestampFrequency);
-                }
-
-                foreach (var lost in await _coordinator.RenewAsync(stopping))
-                {
-                    if (_workers.TryGetValue(lost, out var worker))
+                    try
                     {
-                        worker.Abort();
+                        _context = await InitializeAsync(stopping);
+                        nextDiscovery = 0;
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
+                    {
+                        initFailures++;
+                        _state = "Degraded";
+                        var delay = _backoff.Delay(initFailures) + _options.EffectiveRenewInterval;
+                        _logger.LogError(ex, "Subscription {Subscription} could not start (attempt {Failures}); retrying in {Delay}", Name, initFailures, delay);
+                        await Task.Delay(delay, _time, stopping);
+                        continue;
                     }
                 }
 
-                await _coordinator.TakeAsync(stopping);
-                if (await ReapWorkersAsync(stopping))
+                // Each step is isolated: a failing lease table or stream must never stop renewals (or the detection of lost leases).
+                var healthy = await StepAsync("renew leases", RenewAsync, stopping);
+                if (_time.GetTimestamp() >= nextDiscovery)
+                {
+                    if (await StepAsync("discover shards", DiscoverAsync, stopping))
+                    {
+                        nextDiscovery = _time.GetTimestamp() + (long)(_options.ShardDiscoveryInterval.TotalSeconds * _time.TimestampFrequency);
+                    }
+                    else
+                    {
+                        healthy = false;
+                    }
+                }
+
+                healthy &= await StepAsync("take leases", ct => _coordinator.TakeAsync(ct), stopping);
+                var shardEnded = false;
+                healthy &= await StepAsync("reap workers", async ct => shardEnded = await ReapWorkersAsync(ct), stopping);
+                if (shardEnded)
                 {
                     nextDiscovery = 0; // a shard ended: look for its children now
                 }
 
                 StartWorkers();
-                await RefreshDeadLetterCountAsync(force: false, stopping);
-                failures = 0;
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                failures++;
-                _state = "Degraded";
-                var delay = _backoff.Delay(failures);
-                _logger.LogError(ex, "Subscription {Subscription} control loop failed (attempt {Failures}); retrying in {Delay}", Name, failures, delay);
-                try
-                {
-                    await Task.Delay(delay, _time, stopping);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-
-                continue;
-            }
-
-            try
-            {
+                healthy &= await StepAsync("count dead letters", ct => RefreshDeadLetterCountAsync(force: false, ct), stopping);
+                _state = healthy ? "Running" : "Degraded";
                 await Task.Delay(_options.EffectiveRenewInterval, _time, stopping);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
                 break;
             }
         }
 
         await ShutdownAsync();
+    }
+
+    private async Task<bool> StepAsync(string step, Func<CancellationToken, Task> action, CancellationToken stopping)
+    {
+        try
+        {
+            await action(stopping);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
+        {
+            _logger.LogWarning(ex, "Subscription {Subscription}: {Step} failed; trying again next cycle", Name, step);
+            return false;
+        }
+    }
+
+    private async Task RenewAsync(CancellationToken cancellationToken)
+    {
+        foreach (var lost in await _coordinator.RenewAsync(cancellationToken))
+        {
+            if (_workers.TryGetValue(lost, out var worker))
+            {
+                worker.Abort();
+            }
+        }
     }
 
     private async Task<ShardWorkerContext> InitializeAsync(CancellationToken cancellationToken)
@@ -377,13 +395,7 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            foreach (var lost in await _coordinator.RenewAsync(timeout.Token))
-            {
-                if (_workers.TryGetValue(lost, out var worker))
-                {
-                    worker.Abort();
-                }
-            }
+            await RenewAsync(timeout.Token);
         }
         catch (Exception ex)
         {
