@@ -1,0 +1,220 @@
+using EventLedger.Streams.Checkpoints;
+using EventLedger.Streams.Client;
+using EventLedger.Streams.Client.Model;
+using EventLedger.Streams.Leases;
+using EventLedger.Streams.Metrics;
+using Microsoft.Extensions.Logging;
+
+namespace EventLedger.Streams.Reader;
+
+/// <summary>How a shard worker finished.</summary>
+internal enum ShardWorkerOutcome
+{
+    /// <summary>The shard is closed and fully processed (SHARD_END checkpointed).</summary>
+    Ended,
+
+    /// <summary>Stopped on request (shutdown or lost lease).</summary>
+    Stopped,
+
+    /// <summary>The shard no longer exists in the stream.</summary>
+    Gone,
+
+    Failed,
+}
+
+/// <summary>
+/// Reads and processes one leased shard: waits for its parent, starts after the checkpoint, gathers batches
+/// (BatchSize, MaximumBatchingWindow, PollInterval), dispatches them, and checkpoints after each one.
+/// <see cref="Stop"/> lets the in-flight batch finish within a grace period; <see cref="Abort"/> abandons it.
+/// </summary>
+internal sealed class ShardWorker
+{
+    private const int MaxRecordsPerRead = 1000;
+
+    private readonly ShardWorkerContext _context;
+    private readonly ShardReader _reader;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _abort = new();
+
+    public ShardWorker(ShardWorkerContext context, Lease lease, ShardProgress progress)
+    {
+        _context = context;
+        Lease = lease;
+        Progress = progress;
+        _reader = new ShardReader(context.Streams, context.StreamArn, context.Options.Name, lease.ShardId, context.Backoff, context.Time, context.Logger);
+    }
+
+    public Lease Lease { get; }
+    public string ShardId => Lease.ShardId;
+    public ShardProgress Progress { get; }
+    public Task<ShardWorkerOutcome> Completion { get; private set; } = Task.FromResult(ShardWorkerOutcome.Stopped);
+    public Exception? Failure { get; private set; }
+
+    public void Start() => Completion = Task.Run(RunAsync);
+
+    /// <summary>Stops reading; the in-flight batch may finish within <paramref name="grace"/>, then it is abandoned.</summary>
+    public void Stop(TimeSpan grace)
+    {
+        _stop.Cancel();
+        _abort.CancelAfter(grace);
+    }
+
+    /// <summary>Stops at once and abandons the in-flight batch (lease lost).</summary>
+    public void Abort()
+    {
+        _stop.Cancel();
+        _abort.Cancel();
+    }
+
+    private async Task<ShardWorkerOutcome> RunAsync()
+    {
+        var options = _context.Options;
+        var stop = _stop.Token;
+        try
+        {
+            if (Lease.ParentShardId is not null)
+            {
+                Progress.SetState(ShardState.WaitingForParent);
+                while (!await _context.ParentGate.IsOpenAsync(Lease.ParentShardId, stop))
+                {
+                    await Task.Delay(options.PollInterval * 4, _context.Time, stop);
+                }
+            }
+
+            var checkpoint = await _context.Checkpoints.GetAsync(options.Name, ShardId, stop);
+            if (Checkpoint.IsShardEnd(checkpoint))
+            {
+                Progress.Checkpointed(Checkpoint.ShardEnd);
+                Progress.SetState(ShardState.Ended);
+                return ShardWorkerOutcome.Ended;
+            }
+
+            if (checkpoint is not null)
+            {
+                Progress.Checkpointed(checkpoint);
+            }
+
+            // Children must be read from their start; only shards of a brand-new subscription honour InitialPosition.
+            var initial = Lease.ParentShardId is null && options.InitialPosition == InitialPosition.Latest
+                ? ShardIteratorType.LATEST
+                : ShardIteratorType.TRIM_HORIZON;
+            _reader.Start(checkpoint, initial);
+            Progress.SetState(ShardState.Processing);
+            _context.Logger.LogInformation("Reading shard {ShardId} ({Subscription}) from {Position}", ShardId, options.Name, checkpoint ?? initial.Value);
+
+            while (true)
+            {
+                var (batch, ended) = await GatherAsync(stop);
+                if (batch.Count > 0)
+                {
+                    await _context.Dispatcher.DispatchAsync(ShardId, batch, Progress, _abort.Token);
+                    await SaveCheckpointAsync(batch[^1].Dynamodb.SequenceNumber);
+                }
+
+                if (ended)
+                {
+                    await _context.Checkpoints.MarkShardEndAsync(options.Name, ShardId, _abort.Token);
+                    Progress.Checkpointed(Checkpoint.ShardEnd);
+                    Progress.SetState(ShardState.Ended);
+                    _context.Logger.LogInformation("Shard {ShardId} ({Subscription}) read to its end", ShardId, options.Name);
+                    return ShardWorkerOutcome.Ended;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            Progress.SetState(ShardState.Stopped);
+            return ShardWorkerOutcome.Stopped;
+        }
+        catch (ResourceNotFoundException ex)
+        {
+            Failure = ex;
+            Progress.SetState(ShardState.Failed);
+            _context.Logger.LogWarning(ex, "Shard {ShardId} ({Subscription}) was not found in the stream", ShardId, options.Name);
+            return ShardWorkerOutcome.Gone;
+        }
+        catch (Exception ex)
+        {
+            Failure = ex;
+            Progress.SetState(ShardState.Failed);
+            _context.Logger.LogError(ex, "Worker for shard {ShardId} ({Subscription}) failed", ShardId, options.Name);
+            return ShardWorkerOutcome.Failed;
+        }
+    }
+
+    /// <summary>Reads until the batch is full, the shard ends, or (with records in hand) the batching window has passed.</summary>
+    private async Task<(List<Record> Batch, bool Ended)> GatherAsync(CancellationToken stop)
+    {
+        var options = _context.Options;
+        var time = _context.Time;
+        var batch = new List<Record>();
+        long? windowStart = null;
+        while (true)
+        {
+            var limit = Math.Min(MaxRecordsPerRead, options.BatchSize - batch.Count);
+            var read = await _reader.ReadAsync(limit, stop);
+            Progress.Fetched(read.Records.Count + batch.Count, (batch.Count > 0 ? batch[0] : read.Records.FirstOrDefault())?.Dynamodb.ApproximateCreationDateTime);
+            batch.AddRange(read.Records);
+            if (read.ShardEnded || batch.Count >= options.BatchSize)
+            {
+                return (batch, read.ShardEnded);
+            }
+
+            if (read.Records.Count == limit)
+            {
+                // More is waiting: keep filling the batch without delay.
+                continue;
+            }
+
+            if (batch.Count == 0)
+            {
+                await Task.Delay(options.PollInterval, time, stop);
+                continue;
+            }
+
+            windowStart ??= time.GetTimestamp();
+            var remaining = options.MaximumBatchingWindow - time.GetElapsedTime(windowStart.Value);
+            if (remaining <= TimeSpan.Zero)
+            {
+                return (batch, false);
+            }
+
+            await Task.Delay(remaining < options.PollInterval ? remaining : options.PollInterval, time, stop);
+        }
+    }
+
+    private async Task SaveCheckpointAsync(string sequenceNumber)
+    {
+        var failures = 0;
+        while (true)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await _context.Checkpoints.SaveAsync(_context.Options.Name, ShardId, sequenceNumber, timeout.Token);
+                Progress.Checkpointed(sequenceNumber);
+                return;
+            }
+            catch (Exception ex) when (!_abort.IsCancellationRequested)
+            {
+                failures++;
+                var delay = _context.Backoff.Delay(failures);
+                _context.Logger.LogWarning(ex, "Could not save checkpoint {SequenceNumber} of shard {ShardId} ({Subscription}); retrying in {Delay}",
+                    sequenceNumber, ShardId, _context.Options.Name, delay);
+                await Task.Delay(delay, _context.Time, _abort.Token);
+            }
+        }
+    }
+}
+
+/// <summary>What every shard worker of one subscription shares.</summary>
+internal sealed record ShardWorkerContext(
+    StreamSubscriptionOptions Options,
+    IDynamoDbStreams Streams,
+    string StreamArn,
+    ICheckpointStore Checkpoints,
+    ParentShardGate ParentGate,
+    BatchDispatcher Dispatcher,
+    Backoff Backoff,
+    TimeProvider Time,
+    ILogger Logger);

@@ -1,0 +1,116 @@
+using EventLedger.Streams.Client.Model;
+
+namespace EventLedger.Streams.Reader;
+
+/// <summary>Where a new shard (one without checkpoint) starts. Child shards always start at their beginning.</summary>
+public enum InitialPosition
+{
+    TrimHorizon,
+    Latest,
+}
+
+/// <summary>
+/// One subscription's knobs, in the spirit of Lambda's event source mapping for DynamoDB Streams, plus the KCL's lease settings.
+/// </summary>
+public sealed record StreamSubscriptionOptions
+{
+    /// <summary>The subscription name (e.g. "dynamodb-read-models", "analytics"): leases, checkpoints and dead letters are kept under it.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The stream to read. When null, the table's latest stream is looked up with ListStreams.</summary>
+    public string? StreamArn { get; init; }
+
+    /// <summary>Used to find the stream when <see cref="StreamArn"/> is null.</summary>
+    public string? TableName { get; init; }
+
+    /// <summary>This host's identity in the lease table. Unique per process by default.</summary>
+    public string OwnerId { get; init; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>Most records per processor call (1–10,000; default 100). GetRecords returns at most 1,000 per call; larger batches are gathered over several calls.</summary>
+    public int BatchSize { get; init; } = 100;
+
+    /// <summary>How long to keep gathering records before calling the processor with a batch that is not full (0–300 s; default 0: as soon as a read returns records).</summary>
+    public TimeSpan MaximumBatchingWindow { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Retries of a failing batch (after bisection, of a failing record) before it is parked: 0–10,000, or -1 for no limit (default 5).</summary>
+    public int MaximumRetryAttempts { get; init; } = 5;
+
+    /// <summary>Records older than this when their turn comes are parked with reason "expired" instead of processed (null: no limit; default).</summary>
+    public TimeSpan? MaximumRecordAge { get; init; }
+
+    /// <summary>On a processor error, split the batch in two and process the halves in order, down to single records (default true).</summary>
+    public bool BisectBatchOnFunctionError { get; init; } = true;
+
+    /// <summary>Concurrent lanes per shard (1–10; default 1). Records are assigned to a lane by partition key, so each key keeps its order.</summary>
+    public int ParallelizationFactor { get; init; } = 1;
+
+    /// <summary>The partition key of a record for <see cref="ParallelizationFactor"/>. Default: the table's HASH key value from the record's Keys.</summary>
+    public Func<Record, string>? PartitionKeySelector { get; init; }
+
+    /// <summary>Wait between reads when a shard returned nothing new (default 250 ms: 4 polls per second per shard, like Lambda). A full batch is followed by the next read at once.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A lease whose counter has not moved for this long is taken over by another host (default 10 s).</summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often held leases are renewed and the lease table is balanced (default: a third of <see cref="LeaseDuration"/>).</summary>
+    public TimeSpan? LeaseRenewInterval { get; init; }
+
+    /// <summary>Cap on leases one host holds (null: no cap).</summary>
+    public int? MaxLeasesPerHost { get; init; }
+
+    /// <summary>How often shards are listed again to find new ones (default 30 s).</summary>
+    public TimeSpan ShardDiscoveryInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where a shard without checkpoint starts (default TRIM_HORIZON: everything the stream still holds).</summary>
+    public InitialPosition InitialPosition { get; init; } = InitialPosition.TrimHorizon;
+
+    /// <summary>First delay of the retry/throttle backoff (doubles per attempt, with jitter; default 100 ms).</summary>
+    public TimeSpan BackoffBase { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Longest backoff delay (default 10 s).</summary>
+    public TimeSpan BackoffMax { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>On stop, how long an in-flight batch may take to finish before it is abandoned (default 10 s).</summary>
+    public TimeSpan ShutdownGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Create the lease and dead-letter tables when missing (default true).</summary>
+    public bool CreateTablesIfMissing { get; init; } = true;
+
+    public TimeSpan EffectiveRenewInterval => LeaseRenewInterval ?? TimeSpan.FromTicks(LeaseDuration.Ticks / 3);
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Name))
+        {
+            throw new ArgumentException("A subscription needs a name.", nameof(Name));
+        }
+
+        if (StreamArn is null && TableName is null)
+        {
+            throw new ArgumentException($"Subscription {Name}: set StreamArn or TableName.");
+        }
+
+        Check(BatchSize is >= 1 and <= 10_000, nameof(BatchSize), "1–10,000");
+        Check(MaximumBatchingWindow >= TimeSpan.Zero && MaximumBatchingWindow <= TimeSpan.FromSeconds(300), nameof(MaximumBatchingWindow), "0–300 s");
+        Check(MaximumRetryAttempts is >= -1 and <= 10_000, nameof(MaximumRetryAttempts), "-1 (no limit) or 0–10,000");
+        Check(MaximumRecordAge is null || MaximumRecordAge > TimeSpan.Zero, nameof(MaximumRecordAge), "positive or null");
+        Check(ParallelizationFactor is >= 1 and <= 10, nameof(ParallelizationFactor), "1–10");
+        Check(PollInterval > TimeSpan.Zero, nameof(PollInterval), "positive");
+        Check(LeaseDuration > TimeSpan.Zero, nameof(LeaseDuration), "positive");
+        Check(EffectiveRenewInterval > TimeSpan.Zero && EffectiveRenewInterval < LeaseDuration, nameof(LeaseRenewInterval), "positive and shorter than LeaseDuration");
+        Check(MaxLeasesPerHost is null or > 0, nameof(MaxLeasesPerHost), "positive or null");
+        Check(ShardDiscoveryInterval > TimeSpan.Zero, nameof(ShardDiscoveryInterval), "positive");
+        Check(BackoffBase > TimeSpan.Zero && BackoffMax >= BackoffBase, nameof(BackoffBase), "positive and at most BackoffMax");
+        Check(ShutdownGracePeriod >= TimeSpan.Zero, nameof(ShutdownGracePeriod), "zero or positive");
+        Check(OwnerId.Length > 0, nameof(OwnerId), "non-empty");
+    }
+
+    private void Check(bool ok, string name, string range)
+    {
+        if (!ok)
+        {
+            throw new ArgumentOutOfRangeException(name, $"Subscription {Name}: {name} must be {range}.");
+        }
+    }
+}
