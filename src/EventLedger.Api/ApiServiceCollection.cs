@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using EventLedger.Api.Http;
 using EventLedger.Api.Invoices;
 using EventLedger.Api.ReadModels;
+using EventLedger.Api.Projections;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -32,6 +33,7 @@ public static class ApiServiceCollection
         var invoices = app.MapGroup("/invoices");
         invoices.MapInvoiceCommandEndpoints();
         invoices.MapReadModelEndpoints();
+        app.MapProjectionEndpoints();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }));
         return app;
     }

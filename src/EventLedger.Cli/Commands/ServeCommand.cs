@@ -12,7 +12,13 @@ public static class ServeCommand
     public static Command Create()
     {
         var port = new Option<int>("--port") { Description = "Port to listen on (127.0.0.1)", DefaultValueFactory = _ => 5080 };
-        var command = new Command("serve", "Run the HTTP API and the projection host; starts the local stack unless endpoints are configured") { port };
+        var role = new Option<string>("--role")
+        {
+            Description = "What to run: all (API + projection host), api, or host (projection host only, with /health, /metrics, /projections)",
+            DefaultValueFactory = _ => "all",
+        };
+        role.AcceptOnlyFromAmong("all", "api", "host");
+        var command = new Command("serve", "Run the HTTP API and the projection host; starts the local stack unless endpoints are configured") { port, role };
         command.SetAction(async (parse, ct) =>
         {
             var portValue = parse.GetValue(port);
@@ -25,9 +31,15 @@ public static class ServeCommand
             using var loggerFactory = CliLogging.CreateFactory(LogLevel.Information);
             await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment(), loggerFactory.CreateLogger("LocalStack"), ct);
             var settings = EventLedgerSettings.FromStack(stack);
-            await using var app = await EventLedgerWebApp.BuildAsync(settings, portValue, LogLevel.Information, ct);
+            var roles = parse.GetValue(role) switch
+            {
+                "api" => EventLedgerRoles.Api,
+                "host" => EventLedgerRoles.ProjectionHost,
+                _ => EventLedgerRoles.All,
+            };
+            await using var app = await EventLedgerWebApp.BuildAsync(settings, portValue, LogLevel.Information, ct, roles);
             await app.StartAsync(ct);
-            Console.WriteLine($"EventLedger listening on {app.BaseAddress()} (DynamoDB {settings.DynamoDbEndpoint ?? "AWS"}); Ctrl-C to stop.");
+            Console.WriteLine($"EventLedger ({roles}) listening on {app.BaseAddress()} (DynamoDB {settings.DynamoDbEndpoint ?? "AWS"}); Ctrl-C to stop.");
             try
             {
                 await app.WaitForShutdownAsync(ct);

@@ -1,11 +1,18 @@
 using Amazon.DynamoDBv2;
 using EventLedger.Api;
+using EventLedger.Api.Projections;
 using EventLedger.Application;
 using EventLedger.Application.Behaviors;
 using EventLedger.EmbeddedStack;
 using EventLedger.EventStore;
 using EventLedger.EventStore.Tables;
 using EventLedger.Projections.Contracts;
+using EventLedger.ProjectionHost.Hosting;
+using EventLedger.ProjectionHost.Processing;
+using EventLedger.Streams.Client;
+using EventLedger.Streams.Metrics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -19,7 +26,7 @@ namespace EventLedger.Cli.Hosting;
 /// <summary>The composition root: one place that wires stores, the command side, the API and (later) the projection host.</summary>
 public static class EventLedgerWebApp
 {
-    public static async Task<WebApplication> BuildAsync(EventLedgerSettings settings, int port, LogLevel minimumLogLevel, CancellationToken ct)
+    public static async Task<WebApplication> BuildAsync(EventLedgerSettings settings, int port, LogLevel minimumLogLevel, CancellationToken ct, EventLedgerRoles roles = EventLedgerRoles.All)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "EventLedger" });
         builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
@@ -38,13 +45,35 @@ public static class EventLedgerWebApp
         services.AddEventLedgerApplication();
         services.AddMediator(o => o.ServiceLifetime = ServiceLifetime.Singleton);
         services.AddEventLedgerApi();
+        services.AddSingleton<IDynamoDbStreams>(_ => settings.DynamoDbEndpoint is { } endpoint
+            ? DynamoDbStreamsClient.ForEndpoint(endpoint)
+            : new DynamoDbStreamsClient());
+        services.AddSingleton(builder.Configuration.GetSection("Projections").Get<ProjectionHostOptions>() is { } configured
+            ? configured with { TablePrefix = settings.TablePrefix }
+            : new ProjectionHostOptions { TablePrefix = settings.TablePrefix });
+        services.AddHostedReadModels(settings);
+        if (roles.HasFlag(EventLedgerRoles.ProjectionHost))
+        {
+            services.AddSingleton<ProjectionHostService>();
+            services.AddHostedService(sp => sp.GetRequiredService<ProjectionHostService>());
+        }
+
         services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(CommandMetrics.MeterName, "EventLedger.*")
+            .AddMeter(CommandMetrics.MeterName, StreamsMetrics.MeterName, ProjectionMetrics.MeterName)
             .AddPrometheusExporter());
 
         var app = builder.Build();
         await EventStoreSchema.EnsureCreatedAsync(app.Services.GetRequiredService<IAmazonDynamoDB>(), app.Services.GetRequiredService<EventStoreTables>(), ct);
-        app.MapEventLedgerApi();
+        if (roles.HasFlag(EventLedgerRoles.Api))
+        {
+            app.MapEventLedgerApi();
+        }
+        else
+        {
+            app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }));
+            app.MapProjectionEndpoints();
+        }
+
         app.MapPrometheusScrapingEndpoint();
         return app;
     }

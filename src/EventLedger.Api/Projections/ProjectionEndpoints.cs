@@ -1,0 +1,64 @@
+using EventLedger.ProjectionHost.Hosting;
+using EventLedger.Projections.Contracts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventLedger.Api.Projections;
+
+/// <summary><c>GET /projections</c>: per read model, the live version, the state, lag, applied count, dead letters and shard leases.</summary>
+public static class ProjectionEndpoints
+{
+    public static IEndpointRouteBuilder MapProjectionEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/projections", GetProjections);
+        return app;
+    }
+
+    private static async Task<Ok<List<ReadModelStatusResponse>>> GetProjections(IServiceProvider services, IReadModelCatalog catalog, CancellationToken ct)
+    {
+        var host = services.GetService<ProjectionHostService>();
+        var hosted = services.GetServices<HostedReadModel>().ToList();
+        var result = new List<ReadModelStatusResponse>();
+        foreach (var readModel in hosted)
+        {
+            var live = await catalog.LiveTableAsync(readModel.Name, ct);
+            var versions = (host?.GetStatus() ?? []).Where(s => s.ReadModel == readModel.Name).Select(s => new ReadModelVersionResponse(
+                s.Version,
+                s.Version == live.Version ? "live" : "other",
+                s.Subscription.Name,
+                s.Subscription.State,
+                s.Subscription.LagMilliseconds,
+                s.Subscription.RecordsProcessed,
+                s.Subscription.DeadLetterCount,
+                [.. s.Subscription.Shards.Select(sh => new ShardResponse(sh.ShardId, sh.ParentShardId, sh.Owner, sh.Checkpoint, sh.LagMilliseconds, sh.State, sh.RecordsProcessed))]))
+                .ToList();
+            var liveStatus = versions.FirstOrDefault(v => v.Version == live.Version);
+            result.Add(new ReadModelStatusResponse(
+                readModel.Name,
+                readModel.SchemaVersion,
+                live.Version,
+                host is null ? "not-hosted-here" : liveStatus?.State ?? "stopped",
+                liveStatus?.LagMilliseconds,
+                liveStatus?.RecordsProcessed ?? 0,
+                liveStatus?.DeadLetters ?? 0,
+                versions));
+        }
+
+        return TypedResults.Ok(result);
+    }
+}
+
+/// <summary>One read model in <c>GET /projections</c>.</summary>
+public sealed record ReadModelStatusResponse(
+    string Name, int SchemaVersion, int ActiveVersion, string State, long? LagMilliseconds, long AppliedCount, int DeadLetters,
+    IReadOnlyList<ReadModelVersionResponse> Versions);
+
+/// <summary>One version of a read model that this host feeds from the stream.</summary>
+public sealed record ReadModelVersionResponse(
+    int Version, string Role, string Subscription, string State, long LagMilliseconds, long RecordsProcessed, int DeadLetters,
+    IReadOnlyList<ShardResponse> Shards);
+
+public sealed record ShardResponse(string ShardId, string? ParentShardId, string? Owner, string? Checkpoint, long? LagMilliseconds, string State, long? RecordsProcessed);

@@ -1,0 +1,36 @@
+namespace EventLedger.ProjectionHost.Hosting;
+
+/// <summary>
+/// The projection host's knobs: Lambda event-source-mapping style settings applied to every read model's subscription.
+/// Defaults favour low latency on DynamoDB Local; on real DynamoDB raise <see cref="PollInterval"/> to 200+ ms, since a
+/// shard serves about 5 GetRecords calls per second across all its readers.
+/// </summary>
+public sealed record ProjectionHostOptions
+{
+    public string TablePrefix { get; init; } = "eventledger-";
+
+    /// <summary>Most records per batch (1–10,000). Larger batches coalesce more per invoice during catch-up.</summary>
+    public int BatchSize { get; init; } = 1000;
+
+    public TimeSpan MaximumBatchingWindow { get; init; } = TimeSpan.Zero;
+    public int MaximumRetryAttempts { get; init; } = 5;
+    public TimeSpan? MaximumRecordAge { get; init; }
+    public bool BisectBatchOnFunctionError { get; init; } = true;
+
+    /// <summary>Lanes per shard; records are laned by invoice so each invoice keeps its order.</summary>
+    public int ParallelizationFactor { get; init; } = 1;
+
+    /// <summary>Idle wait between reads of a caught-up shard (25 ms keeps command-to-read-model p50 low).</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(25);
+
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Identity of this host in the lease table (unique per process by default).</summary>
+    public string? OwnerId { get; init; }
+
+    /// <summary>Which read models this host runs (null: all).</summary>
+    public IReadOnlySet<string>? ReadModels { get; init; }
+
+    public string LeaseTable => TablePrefix + "leases";
+    public string DeadLetterTable => TablePrefix + "dead-letters";
+}
