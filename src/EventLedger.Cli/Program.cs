@@ -1,9 +1,11 @@
 using System.CommandLine;
 using EventLedger.Cli.Commands;
+using EventLedger.Cli.Demo;
 using EventLedger.Cli.Hosting;
 
 var root = new RootCommand("EventLedger: an event-sourced invoice ledger on DynamoDB")
 {
+    DemoCommand.Create(),
     ServeCommand.Create(),
 };
 

@@ -60,6 +60,13 @@ internal sealed class ShardReader(
                     shardId, subscription, ex.Message, _lastReturnedSequence ?? _startCheckpoint ?? _startType.Value);
                 _iterator = null;
             }
+            catch (TrimmedDataAccessException ex) when (_startCheckpoint is null && _lastReturnedSequence is null && _startType == ShardIteratorType.TRIM_HORIZON)
+            {
+                // Reading from TRIM_HORIZON with nothing read yet loses nothing: DynamoDB Local answers this way for an iterator
+                // taken on a shard that was still empty. Take a fresh TRIM_HORIZON iterator.
+                logger.LogDebug("Trimmed-data answer at TRIM_HORIZON of {ShardId} ({Subscription}) before any record: {Message}; re-acquiring", shardId, subscription, ex.Message);
+                _iterator = null;
+            }
             catch (TrimmedDataAccessException ex)
             {
                 StreamsMetrics.TrimmedDataResets.Add(1, StreamsMetrics.Subscription(subscription), StreamsMetrics.Shard(shardId));
