@@ -14,6 +14,7 @@ public static class ProjectionEndpoints
     public static IEndpointRouteBuilder MapProjectionEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/projections", GetProjections);
+        app.MapDeadLetterEndpoints();
         return app;
     }
 
