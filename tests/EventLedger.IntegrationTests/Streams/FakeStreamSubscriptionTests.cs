@@ -161,6 +161,42 @@ public sealed class FakeStreamSubscriptionTests(StackFixture fixture, ITestOutpu
         Assert.False(processor.Has("old", 1));
     }
 
+    [Fact]
+    public async Task A_processor_that_commits_its_own_checkpoints_is_resumed_from_them()
+    {
+        // The processor keeps its checkpoint "in its own transaction" (here: a dictionary written with the effects).
+        var committed = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
+        var store = new ProcessorCommittedCheckpointStore(
+            (_, shard, _) => Task.FromResult(committed.TryGetValue(shard, out var c) ? c : null),
+            (_, shard, _) => { committed[shard] = Checkpoint.ShardEnd; return Task.CompletedTask; });
+        RecordingProcessor Committing() => new()
+        {
+            AfterApply = (batch, _) =>
+            {
+                if (batch.CheckpointSequenceNumber is { } checkpoint)
+                {
+                    committed[batch.ShardId] = checkpoint;
+                }
+
+                return Task.CompletedTask;
+            },
+        };
+        _stream.AddShard("shard-0");
+        AppendVersions(["shard-0"], 1, 5);
+        var first = Committing();
+        var host = await _h.StartAsync(_stream, FakeDynamoDbStreams.StreamArn, first, checkpoints: store, configure: o => o with { BatchSize = 2 });
+        await Probe.UntilAsync(() => first.Count == 5, "the first five records", state: () => $"{first.Count}");
+        await host.StopAsync(CancellationToken.None);
+
+        AppendVersions(["shard-0"], 6, 8);
+        var second = Committing();
+        await _h.StartAsync(_stream, FakeDynamoDbStreams.StreamArn, second, checkpoints: store);
+
+        await Probe.UntilAsync(() => second.Count == 3, "the three new records", state: () => $"{second.Count}");
+        Assert.Equal([6, 7, 8], second.AppliedRecords.Select(r => r.Sk));
+        Assert.Null((await _h.LeasesAsync()).Single().Checkpoint);
+    }
+
     private void AppendVersions(IEnumerable<string> shards, int from, int to)
     {
         for (var v = from; v <= to; v++)
