@@ -22,51 +22,51 @@ public sealed class DeadLetterStore(IAmazonDynamoDB dynamoDb, string tableName, 
     public Task EnsureTableAsync(CancellationToken cancellationToken) =>
         TableBootstrap.EnsureAsync(dynamoDb, tableName, DeadLetterTableSchema.Subscription, DeadLetterTableSchema.EntryId, cancellationToken);
 
-    public async Task ParkAsync(IReadOnlyList<DeadLetter> deadLetters, CancellationToken cancellationToken)
+    public Task ParkAsync(IReadOnlyList<DeadLetter> deadLetters, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(deadLetters, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, ParkOneAsync);
+
+    private async ValueTask ParkOneAsync(DeadLetter deadLetter, CancellationToken cancellationToken)
     {
-        foreach (var deadLetter in deadLetters)
+        var (recordName, recordValue) = DeadLetterTableSchema.RecordAttribute(deadLetter.Record);
+        var otherRecordName = recordName == DeadLetterTableSchema.Record ? DeadLetterTableSchema.RecordGz : DeadLetterTableSchema.Record;
+        var names = new Dictionary<string, string>
         {
-            var (recordName, recordValue) = DeadLetterTableSchema.RecordAttribute(deadLetter.Record);
-            var otherRecordName = recordName == DeadLetterTableSchema.Record ? DeadLetterTableSchema.RecordGz : DeadLetterTableSchema.Record;
-            var names = new Dictionary<string, string>
-            {
-                ["#shard"] = DeadLetterTableSchema.ShardId,
-                ["#seq"] = DeadLetterTableSchema.SequenceNumber,
-                ["#reason"] = DeadLetterTableSchema.Reason,
-                ["#etype"] = DeadLetterTableSchema.ErrorType,
-                ["#emsg"] = DeadLetterTableSchema.ErrorMessage,
-                ["#att"] = DeadLetterTableSchema.Attempts,
-                ["#first"] = DeadLetterTableSchema.FirstFailureAt,
-                ["#last"] = DeadLetterTableSchema.LastFailureAt,
-                ["#rec"] = recordName,
-                ["#other"] = otherRecordName,
-            };
-            var values = new Dictionary<string, AttributeValue>
-            {
-                [":shard"] = new() { S = deadLetter.ShardId },
-                [":seq"] = new() { S = deadLetter.SequenceNumber },
-                [":reason"] = new() { S = deadLetter.Reason },
-                [":etype"] = new() { S = deadLetter.ErrorType ?? "" },
-                [":emsg"] = new() { S = DeadLetterTableSchema.Truncate(deadLetter.ErrorMessage) ?? "" },
-                [":att"] = new() { N = deadLetter.Attempts.ToString(CultureInfo.InvariantCulture) },
-                [":zero"] = new() { N = "0" },
-                [":first"] = new() { S = deadLetter.FirstFailureAt.ToString("O", CultureInfo.InvariantCulture) },
-                [":last"] = new() { S = deadLetter.LastFailureAt.ToString("O", CultureInfo.InvariantCulture) },
-                [":rec"] = recordValue,
-            };
-            await dynamoDb.UpdateItemAsync(new UpdateItemRequest
-            {
-                TableName = tableName,
-                Key = DeadLetterTableSchema.Key(deadLetter.Id),
-                UpdateExpression = "SET #shard = :shard, #seq = :seq, #reason = :reason, #etype = :etype, #emsg = :emsg, "
-                    + "#att = if_not_exists(#att, :zero) + :att, #first = if_not_exists(#first, :first), #last = :last, #rec = :rec REMOVE #other",
-                ExpressionAttributeNames = names,
-                ExpressionAttributeValues = values,
-            }, cancellationToken);
-            _logger.LogWarning(
-                "Parked record {SequenceNumber} of shard {ShardId} for subscription {Subscription} ({Reason}, {Attempts} attempts): {ErrorType}: {ErrorMessage}",
-                deadLetter.SequenceNumber, deadLetter.ShardId, deadLetter.Subscription, deadLetter.Reason, deadLetter.Attempts, deadLetter.ErrorType, deadLetter.ErrorMessage);
-        }
+            ["#shard"] = DeadLetterTableSchema.ShardId,
+            ["#seq"] = DeadLetterTableSchema.SequenceNumber,
+            ["#reason"] = DeadLetterTableSchema.Reason,
+            ["#etype"] = DeadLetterTableSchema.ErrorType,
+            ["#emsg"] = DeadLetterTableSchema.ErrorMessage,
+            ["#att"] = DeadLetterTableSchema.Attempts,
+            ["#first"] = DeadLetterTableSchema.FirstFailureAt,
+            ["#last"] = DeadLetterTableSchema.LastFailureAt,
+            ["#rec"] = recordName,
+            ["#other"] = otherRecordName,
+        };
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":shard"] = new() { S = deadLetter.ShardId },
+            [":seq"] = new() { S = deadLetter.SequenceNumber },
+            [":reason"] = new() { S = deadLetter.Reason },
+            [":etype"] = new() { S = deadLetter.ErrorType ?? "" },
+            [":emsg"] = new() { S = DeadLetterTableSchema.Truncate(deadLetter.ErrorMessage) ?? "" },
+            [":att"] = new() { N = deadLetter.Attempts.ToString(CultureInfo.InvariantCulture) },
+            [":zero"] = new() { N = "0" },
+            [":first"] = new() { S = deadLetter.FirstFailureAt.ToString("O", CultureInfo.InvariantCulture) },
+            [":last"] = new() { S = deadLetter.LastFailureAt.ToString("O", CultureInfo.InvariantCulture) },
+            [":rec"] = recordValue,
+        };
+        await dynamoDb.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = tableName,
+            Key = DeadLetterTableSchema.Key(deadLetter.Id),
+            UpdateExpression = "SET #shard = :shard, #seq = :seq, #reason = :reason, #etype = :etype, #emsg = :emsg, "
+                + "#att = if_not_exists(#att, :zero) + :att, #first = if_not_exists(#first, :first), #last = :last, #rec = :rec REMOVE #other",
+            ExpressionAttributeNames = names,
+            ExpressionAttributeValues = values,
+        }, cancellationToken);
+        _logger.LogDebug(
+            "Parked record {SequenceNumber} of shard {ShardId} for subscription {Subscription} ({Reason}, {Attempts} attempts): {ErrorType}: {ErrorMessage}",
+            deadLetter.SequenceNumber, deadLetter.ShardId, deadLetter.Subscription, deadLetter.Reason, deadLetter.Attempts, deadLetter.ErrorType, deadLetter.ErrorMessage);
     }
 
     public async Task<DeadLetterPage> ListAsync(string? subscription, int pageSize = 50, string? pageToken = null, CancellationToken cancellationToken = default)

@@ -10,7 +10,7 @@ public static class LeaseTableSchema
     public const string ParentShardId = "parentShardId";
     public const string Owner = "leaseOwner";
     public const string Counter = "leaseCounter";
-    public const string OwnerSwitches = "ownerSwitchesSinceCheckpoint";
+    public const string OwnerSwitches = "ownerSwitches";
     public const string ExpiresAt = "leaseExpiresAt";
     public const string Checkpoint = "checkpoint";
     public const string CheckpointedAt = "checkpointedAt";

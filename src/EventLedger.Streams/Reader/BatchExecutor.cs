@@ -94,14 +94,16 @@ internal sealed class BatchExecutor(
         }
 
         var oldest = time.GetUtcNow().UtcDateTime - maxAge;
-        var expired = records.Where(r => r.Dynamodb.ApproximateCreationDateTime is { } created && created < oldest).ToList();
-        if (expired.Count == 0)
+        static bool IsExpired(Record record, DateTime oldest) => record.Dynamodb.ApproximateCreationDateTime is { } created && created < oldest;
+        if (!records.Any(r => IsExpired(r, oldest)))
         {
             return records;
         }
 
+        var expired = records.Where(r => IsExpired(r, oldest)).ToList();
+        logger.LogWarning("Parking {Count} records of shard {ShardId} ({Subscription}) older than {MaximumRecordAge}", expired.Count, shardId, options.Name, maxAge);
         await parker.ParkAsync(shardId, expired, DeadLetterReason.Expired, error: null, attempts: 0, cancellationToken);
-        return records.Where(r => !expired.Contains(r)).ToList();
+        return records.Where(r => !IsExpired(r, oldest)).ToList();
     }
 
     private static List<Record> Slice(IReadOnlyList<Record> records, int start, int count)

@@ -100,6 +100,11 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
             return;
         }
 
+        if (_running.IsCompleted)
+        {
+            return;
+        }
+
         _state = "Stopping";
         await _stopping.CancelAsync();
         using var registration = cancellationToken.Register(AbortWorkers);
@@ -107,11 +112,7 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
         _state = "Stopped";
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync(CancellationToken.None);
-        _stopping?.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
 
     /// <summary>A snapshot of shards, owners, checkpoints and lag for this subscription as seen from this host.</summary>
     public SubscriptionStatus GetStatus()

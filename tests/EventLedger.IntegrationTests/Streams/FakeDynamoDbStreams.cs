@@ -77,6 +77,15 @@ internal sealed class FakeDynamoDbStreams : IDynamoDbStreams
         }
     }
 
+    /// <summary>Drops the first <paramref name="count"/> records of a shard, as the 24-hour retention would.</summary>
+    public void Trim(string shardId, int count)
+    {
+        lock (_gate)
+        {
+            Find(shardId).TrimmedBefore = count;
+        }
+    }
+
     /// <summary>The next <paramref name="calls"/> GetRecords calls fail with <see cref="StreamsThrottledException"/>.</summary>
     public void ThrottleNext(int calls)
     {
@@ -111,7 +120,7 @@ internal sealed class FakeDynamoDbStreams : IDynamoDbStreams
                         ParentShardId = s.Parent,
                         SequenceNumberRange = new SequenceNumberRange
                         {
-                            StartingSequenceNumber = s.Records.FirstOrDefault()?.Dynamodb.SequenceNumber ?? "0",
+                            StartingSequenceNumber = s.Records.Skip(s.TrimmedBefore).FirstOrDefault()?.Dynamodb.SequenceNumber ?? "0",
                             EndingSequenceNumber = s.Closed ? s.Records.LastOrDefault()?.Dynamodb.SequenceNumber ?? "0" : null,
                         },
                     }).ToList(),
@@ -129,7 +138,7 @@ internal sealed class FakeDynamoDbStreams : IDynamoDbStreams
             int position;
             if (request.ShardIteratorType == ShardIteratorType.TRIM_HORIZON)
             {
-                position = 0;
+                position = shard.TrimmedBefore;
             }
             else if (request.ShardIteratorType == ShardIteratorType.LATEST)
             {
@@ -145,6 +154,11 @@ internal sealed class FakeDynamoDbStreams : IDynamoDbStreams
                 if (position < 0)
                 {
                     position = shard.Records.Count;
+                }
+
+                if (position < shard.TrimmedBefore)
+                {
+                    throw new TrimmedDataAccessException($"Sequence number {request.SequenceNumber} is beyond the trim horizon.");
                 }
             }
 
@@ -167,6 +181,11 @@ internal sealed class FakeDynamoDbStreams : IDynamoDbStreams
             var parts = request.ShardIterator.Split('|');
             var shard = Find(parts[0]);
             var position = int.Parse(parts[1], CultureInfo.InvariantCulture);
+            if (position < shard.TrimmedBefore)
+            {
+                throw new TrimmedDataAccessException("The iterator points at trimmed records.");
+            }
+
             var records = shard.Records.Skip(position).Take(request.Limit ?? 1000).ToList();
             var next = position + records.Count;
             return Task.FromResult(new GetRecordsResponse
@@ -190,5 +209,6 @@ internal sealed class FakeDynamoDbStreams : IDynamoDbStreams
         public string? Parent { get; } = parent;
         public List<Record> Records { get; } = [];
         public bool Closed { get; set; }
+        public int TrimmedBefore { get; set; }
     }
 }
