@@ -7,6 +7,8 @@ var root = new RootCommand("EventLedger: an event-sourced invoice ledger on Dyna
 {
     DemoCommand.Create(),
     ServeCommand.Create(),
+    ProjectionsCommand.Create(),
+    DeadLettersCommand.Create(),
 };
 
 try
