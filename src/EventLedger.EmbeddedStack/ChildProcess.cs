@@ -125,6 +125,22 @@ internal sealed class ChildProcess : IDisposable
         _watchdog?.Disarm();
     }
 
+    /// <summary>Kills the process tree at once (nothing to save). Synchronous: safe in exit handlers.</summary>
+    public void Kill()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(TimeSpan.FromSeconds(5));
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        _watchdog?.Disarm();
+    }
+
     /// <summary>Same as <see cref="Stop"/>, without blocking a thread.</summary>
     public async Task StopAsync(int signal, TimeSpan grace)
     {

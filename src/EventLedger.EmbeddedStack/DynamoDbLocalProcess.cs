@@ -34,7 +34,7 @@ internal sealed class DynamoDbLocalProcess : IAsyncDisposable
         Port = port;
         _logger = logger;
         // In memory, nothing to save: on exit, kill at once.
-        _exitRegistration = ExitCleanup.Register(_ => _process.Stop(Native.SigKill, TimeSpan.Zero));
+        _exitRegistration = ExitCleanup.Register(_ => _process.Kill());
     }
 
     public int Port { get; }

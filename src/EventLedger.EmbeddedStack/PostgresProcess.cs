@@ -55,7 +55,8 @@ internal sealed class PostgresProcess : IAsyncDisposable
                 var started = new PostgresProcess(child, directory, port, logger);
                 try
                 {
-                    child.GuardAgainstOrphaning("INT", directory.Root);
+                    // Orphaned, the cluster is deleted anyway: immediate shutdown (QUIT) skips the checkpoint.
+                    child.GuardAgainstOrphaning("QUIT", directory.Root);
                     if (await WaitUntilReadyAsync(child, port, stopwatch, timeout, cancellationToken))
                     {
                         await CreateDatabaseAsync(port, cancellationToken);
@@ -191,12 +192,13 @@ internal sealed class PostgresProcess : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
-            // SIGINT is PostgreSQL's fast shutdown: roll back open transactions, checkpoint, exit.
-            _process.Stop(Native.SigInt, TimeSpan.FromSeconds(10));
+            // The process is ending and the cluster is deleted next: immediate shutdown (SIGQUIT) skips the checkpoint.
+            _process.Stop(Native.SigQuit, TimeSpan.FromSeconds(5));
             _directory.Delete();
         }
     }
 
+    /// <summary>SIGINT is PostgreSQL's fast shutdown: roll back open transactions, checkpoint, exit.</summary>
     private async Task StopServerAsync()
     {
         await _process.StopAsync(Native.SigInt, TimeSpan.FromSeconds(10));
