@@ -15,7 +15,7 @@ internal sealed class PostgresProcess : IAsyncDisposable
 {
     public const string Component = "PostgreSQL";
     public const string Database = "eventledger";
-    private const string Superuser = "postgres";
+    private const string Superuser = PostgresCluster.Superuser;
     private const int MaxAttempts = 3;
     private const int MaxUnixSocketPath = 100; // sun_path is 108 bytes, minus "/.s.PGSQL.NNNNN"
 
@@ -47,7 +47,7 @@ internal sealed class PostgresProcess : IAsyncDisposable
         var directory = await PostgresDataDirectory.CreateAsync(repositoryRoot, user, logger, cancellationToken);
         try
         {
-            await InitDbAsync(bin, directory, user, logger, cancellationToken);
+            await PostgresCluster.CreateAsync(bin, directory, user, logger, cancellationToken);
             for (var attempt = 1; ; attempt++)
             {
                 var port = FreePort.Pick();
@@ -87,18 +87,6 @@ internal sealed class PostgresProcess : IAsyncDisposable
             directory.Delete();
             throw;
         }
-    }
-
-    private static async Task InitDbAsync(string bin, PostgresDataDirectory directory, ServerUser user, ILogger logger, CancellationToken cancellationToken)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        // C locale (portable, fast collation) with UTF-8; no fsync of the fresh cluster: it is throwaway.
-        await ShortCommand.RunAsync(
-            [.. user.Prefix, Path.Combine(bin, "initdb"), "-D", directory.Data, "-U", Superuser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
-            throwOnFailure: true,
-            cancellationToken,
-            workingDirectory: directory.Root);
-        Log.InitDb(logger, directory.Data, user.DisplayName, stopwatch.ElapsedMilliseconds);
     }
 
     private static List<string> ServerArguments(PostgresDataDirectory directory, int port)
