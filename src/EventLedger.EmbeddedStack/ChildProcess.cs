@@ -14,6 +14,8 @@ internal sealed class ChildProcess : IDisposable
     private readonly ILogger _logger;
     private readonly OutputTail _tail = new(80);
     private OrphanWatchdog? _watchdog;
+    private bool _disposed;
+    private int? _exitCode;
 
     private ChildProcess(string component, Process process, ILogger logger)
     {
@@ -26,8 +28,10 @@ internal sealed class ChildProcess : IDisposable
     public int Id { get; private set; }
 
     public string Component { get; }
-    public bool HasExited => _process.HasExited;
-    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+    public bool HasExited => _disposed || _process.HasExited;
+
+    /// <summary>The exit code once exited (kept after <see cref="Dispose"/>), else null.</summary>
+    public int? ExitCode => _disposed ? _exitCode : _process.HasExited ? _process.ExitCode : null;
 
     /// <summary>The last lines of stdout and stderr.</summary>
     public string RecentOutput => _tail.ToString();
@@ -150,8 +154,10 @@ internal sealed class ChildProcess : IDisposable
             {
                 Log.ProcessKilled(_logger, Component, Id);
                 _process.Kill(entireProcessTree: true);
-                await WaitForExitAsync(TimeSpan.FromSeconds(5));
             }
+
+            // Also drains the output pipes, so RecentOutput is complete.
+            await WaitForExitAsync(TimeSpan.FromSeconds(5));
         }
         catch (InvalidOperationException)
         {
@@ -174,6 +180,13 @@ internal sealed class ChildProcess : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _exitCode = ExitCode;
+        _disposed = true;
         _watchdog?.Dispose();
         _process.Dispose();
     }
