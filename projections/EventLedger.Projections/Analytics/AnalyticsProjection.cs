@@ -13,10 +13,10 @@ public sealed record AnalyticsApplyResult(int AppliedEvents, int SkippedEvents, 
 
 /// <summary>
 /// The <c>analytics</c> read model: facts and current transactions in PostgreSQL. A batch is applied in one
-/// transaction: lock the batch's invoices, skip events at or below each invoice's applied version, write facts,
-/// transaction states and applied versions as multi-row statements (one round trip), and — when the batch came from
-/// the stream — the checkpoint in the same transaction. Redelivery is therefore a no-op, and a crash at any point leaves
-/// either everything of the batch or nothing.
+/// transaction and two round trips (the writes, then COMMIT): facts, transaction states and applied versions go in as
+/// one multi-row statement per table, each guarded by stream version so that events at or below an invoice's applied
+/// version change nothing, and — when the batch came from the stream — the checkpoint is written in the same
+/// transaction. Redelivery is therefore a no-op, and a failure at any point leaves all of the batch or none of it.
 /// </summary>
 public sealed partial class AnalyticsProjection : IProjection
 {
@@ -26,6 +26,7 @@ public sealed partial class AnalyticsProjection : IProjection
     private readonly AnalyticsStore _store;
     private readonly ILogger _logger;
     private readonly AnalyticsSql _sql;
+    private static readonly IReadOnlyDictionary<string, long> NothingApplied = new Dictionary<string, long>();
 
     public AnalyticsProjection(AnalyticsStore store, ILogger<AnalyticsProjection>? logger = null)
     {
@@ -61,23 +62,40 @@ public sealed partial class AnalyticsProjection : IProjection
         return _store.ExecuteAsync("applying a batch", async (connection, ct) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(ct);
-            var applied = await LockInvoicesAsync(connection, transaction, batch.Events, ct);
-            var changes = AnalyticsFold.Plan(batch.Events, applied);
-            foreach (var gap in changes.Gaps)
+
+            // One round trip for the whole batch, then COMMIT. The rows are folded before the applied versions are
+            // known: every write is guarded on its own (facts insert-once per (invoice, version), transactions and
+            // invoices only move to a higher version), so events already applied change nothing even when sent again.
+            // The first statement reads (and row-locks) the applied versions as they were, to report and log.
+            var changes = AnalyticsFold.Plan(batch.Events, NothingApplied);
+            await using var writes = new NpgsqlBatch(connection, transaction);
+            var invoices = batch.Events.Select(e => e.StreamId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+            if (invoices.Length > 0)
             {
-                LogGap(gap.InvoiceNumber, gap.Expected, gap.Received);
+                writes.BatchCommands.Add(new NpgsqlBatchCommand(_sql.LockInvoices) { Parameters = { new() { Value = invoices } } });
             }
 
-            await using var writes = new NpgsqlBatch(connection, transaction);
             _sql.AddWrites(writes, changes);
             if (batch.Position is { } position)
             {
                 writes.BatchCommands.Add(_sql.SaveCheckpoint(position));
             }
 
-            if (writes.BatchCommands.Count > 0)
+            var applied = new Dictionary<string, long>(StringComparer.Ordinal);
+            await using (var reader = await writes.ExecuteReaderAsync(ct))
             {
-                await writes.ExecuteNonQueryAsync(ct);
+                if (invoices.Length > 0)
+                {
+                    while (await reader.ReadAsync(ct))
+                    {
+                        applied[reader.GetString(0)] = reader.GetInt64(1);
+                    }
+                }
+
+                while (await reader.NextResultAsync(ct))
+                {
+                    // drain the writes so that their errors surface here, before COMMIT
+                }
             }
 
             if (BeforeCommit is { } hook)
@@ -86,35 +104,15 @@ public sealed partial class AnalyticsProjection : IProjection
             }
 
             await transaction.CommitAsync(ct);
-            return new AnalyticsApplyResult(changes.AppliedEvents, changes.SkippedEvents, batch.Position is not null);
+
+            var outcome = applied.Count == 0 ? changes : AnalyticsFold.Plan(batch.Events, applied);
+            foreach (var gap in outcome.Gaps)
+            {
+                LogGap(gap.InvoiceNumber, gap.Expected, gap.Received);
+            }
+
+            return new AnalyticsApplyResult(outcome.AppliedEvents, outcome.SkippedEvents, batch.Position is not null);
         }, cancellationToken);
-    }
-
-    /// <summary>
-    /// Reads the applied version of the batch's invoices, locking their rows (in invoice order, to avoid deadlocks)
-    /// so that two appliers of the same invoice — e.g. an old and a new lease owner — serialise instead of both
-    /// deciding from the same version. Correctness does not depend on it: every write is version-guarded anyway.
-    /// </summary>
-    private async Task<IReadOnlyDictionary<string, long>> LockInvoicesAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<EventLedger.EventStore.Events.StoredEvent> events,
-        CancellationToken cancellationToken)
-    {
-        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
-        if (events.Count == 0)
-        {
-            return versions;
-        }
-
-        var invoices = events.Select(e => e.StreamId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        await using var command = new NpgsqlCommand(_sql.LockInvoices, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = invoices });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            versions[reader.GetString(0)] = reader.GetInt64(1);
-        }
-
-        return versions;
     }
 
     [LoggerMessage(Level = LogLevel.Warning,

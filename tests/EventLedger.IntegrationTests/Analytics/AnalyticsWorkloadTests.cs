@@ -88,6 +88,33 @@ public sealed class AnalyticsWorkloadTests(StackFixture fixture) : AnalyticsTest
     }
 
     [Fact]
+    public async Task Bulk_load_rebuilds_the_keys_and_indexes_it_dropped()
+    {
+        var before = await IndexesAsync();
+        var events = RandomWorkload.Generate(seed: 12, invoiceCount: 5, eventCount: 300);
+
+        await new AnalyticsBulkLoader(Store, chunkSize: 100).LoadAsync(events.ToAsyncEnumerable());
+
+        Assert.Equal(before, await IndexesAsync());
+        Assert.Contains(before, i => i.Contains("facts_pkey", StringComparison.Ordinal));
+        Assert.Contains(before, i => i.Contains("transactions_live_by_day", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_failed_bulk_load_leaves_the_schema_empty_and_indexed()
+    {
+        var before = await IndexesAsync();
+        var events = RandomWorkload.Generate(seed: 13, invoiceCount: 5, eventCount: 300).ToList();
+        events.Insert(150, events.First(e => AnalyticsFold.ToFact(e) is not null)); // a duplicate (invoice, version): the facts key rejects it
+
+        await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(
+            () => new AnalyticsBulkLoader(Store, chunkSize: 100).LoadAsync(events.ToAsyncEnumerable()));
+
+        Assert.Empty(await DumpAsync(Store, Fixture.PostgresConnectionString));
+        Assert.Equal(before, await IndexesAsync());
+    }
+
+    [Fact]
     public async Task Bulk_load_refuses_a_schema_that_already_has_rows()
     {
         var (events, _) = SampleInvoices.Load();
@@ -137,6 +164,25 @@ public sealed class AnalyticsWorkloadTests(StackFixture fixture) : AnalyticsTest
 
     private static List<string> Without(IEnumerable<string> rows, string prefix) =>
         rows.Where(r => !r.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+
+    private async Task<List<string>> IndexesAsync()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(Fixture.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "select indexname || ' ' || indexdef from pg_indexes where schemaname = $1 order by indexname", connection)
+        {
+            Parameters = { new() { Value = Schema } },
+        };
+        var rows = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(reader.GetString(0));
+        }
+
+        return rows;
+    }
 
     private async Task<long> CountFactsAsync()
     {
