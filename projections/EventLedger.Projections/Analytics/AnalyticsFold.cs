@@ -116,7 +116,21 @@ internal static class AnalyticsFold
             }
         }
 
-        return new AnalyticsChanges(facts, [.. transactions.Values], invoices, applied, total - applied, gaps);
+        // Key order: concurrent appliers then take row locks in the same order (no deadlock between them), and
+        // B-tree inserts land in order.
+        facts.Sort((a, b) => Compare(a.InvoiceNumber, a.Version, b.InvoiceNumber, b.Version));
+        invoices.Sort((a, b) => string.CompareOrdinal(a.InvoiceNumber, b.InvoiceNumber));
+        var rows = transactions.Values
+            .OrderBy(t => t.InvoiceNumber, StringComparer.Ordinal)
+            .ThenBy(t => t.TransactionId, StringComparer.Ordinal)
+            .ToList();
+        return new AnalyticsChanges(facts, rows, invoices, applied, total - applied, gaps);
+    }
+
+    private static int Compare(string invoiceA, long versionA, string invoiceB, long versionB)
+    {
+        var byInvoice = string.CompareOrdinal(invoiceA, invoiceB);
+        return byInvoice != 0 ? byInvoice : versionA.CompareTo(versionB);
     }
 
     /// <summary>

@@ -66,13 +66,13 @@ public sealed partial class AnalyticsProjection : IProjection
             // One round trip for the whole batch, then COMMIT. The rows are folded before the applied versions are
             // known: every write is guarded on its own (facts insert-once per (invoice, version), transactions and
             // invoices only move to a higher version), so events already applied change nothing even when sent again.
-            // The first statement reads (and row-locks) the applied versions as they were, to report and log.
+            // The first statement reads the applied versions as they were, to report and log (not for correctness).
             var changes = AnalyticsFold.Plan(batch.Events, NothingApplied);
             await using var writes = new NpgsqlBatch(connection, transaction);
             var invoices = batch.Events.Select(e => e.StreamId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
             if (invoices.Length > 0)
             {
-                writes.BatchCommands.Add(new NpgsqlBatchCommand(_sql.LockInvoices) { Parameters = { new() { Value = invoices } } });
+                writes.BatchCommands.Add(new NpgsqlBatchCommand(_sql.ReadAppliedVersions) { Parameters = { new() { Value = invoices } } });
             }
 
             _sql.AddWrites(writes, changes);

@@ -15,8 +15,8 @@ internal sealed class AnalyticsSql(string schema)
     public const string TransactionColumns =
         "invoice_number, transaction_id, amount, currency, country, invoice_date, status, last_version";
 
-    public string LockInvoices { get; } =
-        $"select invoice_number, applied_version from {schema}.invoices where invoice_number = any($1::text[]) order by invoice_number for update";
+    public string ReadAppliedVersions { get; } =
+        $"select invoice_number, applied_version from {schema}.invoices where invoice_number = any($1::text[])";
 
     // A fact is inserted once: its key is the event's (invoice, version).
     private readonly string _insertFacts = $"""

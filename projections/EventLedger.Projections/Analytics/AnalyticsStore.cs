@@ -196,11 +196,13 @@ public sealed partial class AnalyticsStore : IAsyncDisposable
                 case SocketException { SocketErrorCode: SocketError.TimedOut }:
                 case TimeoutException:
                     return "timed out";
+                case SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown } socket:
+                    return $"the connection was closed ({socket.Message})";
                 case SocketException socket:
                     return socket.Message;
                 case EndOfStreamException:
                 case IOException when inner.InnerException is null:
-                    return "the connection was closed by the server";
+                    return "the connection was closed";
             }
         }
 

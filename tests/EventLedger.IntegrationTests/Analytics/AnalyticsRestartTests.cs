@@ -2,12 +2,13 @@ using EventLedger.EventStore.Events;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.Projections.Analytics;
 using EventLedger.Projections.Contracts;
+using Xunit.Abstractions;
 
 namespace EventLedger.IntegrationTests.Analytics;
 
 /// <summary>Restarts a PostgreSQL server of its own (see <see cref="PrivatePostgres"/>) under a running projection.</summary>
 [Collection(StackCollection.Name)]
-public sealed class AnalyticsRestartTests : IAsyncLifetime
+public sealed class AnalyticsRestartTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private PrivatePostgres _server = null!;
     private AnalyticsStore _store = null!;
@@ -54,6 +55,8 @@ public sealed class AnalyticsRestartTests : IAsyncLifetime
         var stopping = new AnalyticsProjection(_store) { BeforeCommit = (_, _) => _server.StopServerAsync() };
         var midBatch = await Assert.ThrowsAsync<AnalyticsStoreUnavailableException>(() => stopping.ApplyBatchAsync(batches[4]));
         Assert.Contains("failed while applying a batch", midBatch.Message, StringComparison.Ordinal);
+        output.WriteLine(down.Message);
+        output.WriteLine(midBatch.Message);
         await _server.StartServerAsync();
 
         // The host resumes from the committed checkpoint: batch 4 did not commit, so it starts again there.

@@ -156,7 +156,7 @@ public sealed class AnalyticsWorkloadTests(StackFixture fixture) : AnalyticsTest
                 }
                 catch (AnalyticsStoreUnavailableException) when (attempt < 10)
                 {
-                    // A deadlock between the two appliers (new invoices are not row-locked yet) is transient.
+                    // A deadlock between the two appliers writing the same rows in different orders is transient.
                 }
             }
         }
