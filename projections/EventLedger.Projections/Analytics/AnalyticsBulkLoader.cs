@@ -168,7 +168,8 @@ public sealed class AnalyticsBulkLoader
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
+        // Resolving and indexing millions of rows can outlast the default 30 s command timeout; cancellation still applies.
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
         await command.ExecuteNonQueryAsync(ct);
     }
 

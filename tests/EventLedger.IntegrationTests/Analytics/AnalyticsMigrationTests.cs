@@ -89,6 +89,16 @@ public sealed class AnalyticsMigrationTests(StackFixture fixture)
     }
 
     [Fact]
+    public async Task An_unknown_host_fails_with_one_clear_message()
+    {
+        await using var store = AnalyticsStore.Create("Host=no-such-host.invalid;Username=postgres;Database=eventledger;Timeout=5");
+
+        var error = await Assert.ThrowsAnyAsync<AnalyticsStoreException>(() => store.MigrateAsync());
+
+        Assert.StartsWith("Cannot connect to PostgreSQL at no-such-host.invalid:5432", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unknown_database_fails_as_configuration_error()
     {
         var settings = new NpgsqlConnectionStringBuilder(fixture.PostgresConnectionString) { Database = "no_such_db_for_analytics" };
