@@ -18,7 +18,7 @@ public static class AnalyticsCommand
         {
             using var http = ServerClient.Create(parse.GetValue(url)!);
             var path = $"/analytics/daily?from={Uri.EscapeDataString(parse.GetValue(from)!)}&to={Uri.EscapeDataString(parse.GetValue(to)!)}";
-            if (await ServerClient.SendAsync(http, HttpMethod.Get, path, ct) is not { } rows) return 1;
+            if (await ServerClient.SendAsync(http, HttpMethod.Get, path, parse.InvocationConfiguration.Error, ct) is not { } rows) return 1;
             var table = new Table { Border = TableBorder.Rounded }.AddColumns("day", "currency", "transactions", "total", "max");
             foreach (var r in rows.EnumerateArray())
             {
@@ -35,7 +35,7 @@ public static class AnalyticsCommand
         countries.SetAction(async (parse, ct) =>
         {
             using var http = ServerClient.Create(parse.GetValue(countryUrl)!);
-            if (await ServerClient.SendAsync(http, HttpMethod.Get, "/analytics/countries", ct) is not { } rows) return 1;
+            if (await ServerClient.SendAsync(http, HttpMethod.Get, "/analytics/countries", parse.InvocationConfiguration.Error, ct) is not { } rows) return 1;
             var table = new Table { Border = TableBorder.Rounded }.AddColumns("country", "currency", "transactions", "total");
             foreach (var r in rows.EnumerateArray())
             {
