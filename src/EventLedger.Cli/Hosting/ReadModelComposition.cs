@@ -18,7 +18,8 @@ public static class ReadModelComposition
                 var projection = await ProjectionRegistrations.CreateDynamoDbProjectionAsync(
                     sp.GetRequiredService<IAmazonDynamoDB>(), new ReadModelTable(settings.TablePrefix, registration.Name, version), null, ct);
                 return new HostedProjection(projection);
-            }));
+            }, (version, ct) => registration.Table(new ReadModelTable(settings.TablePrefix, registration.Name, version).TableName)
+                .DeleteIfExistsAsync(sp.GetRequiredService<IAmazonDynamoDB>(), ct)));
         }
 
         return services;
