@@ -149,11 +149,14 @@ public static class ProjectionsCommand
             Str(s, "state") ?? "",
             Str(s, "phase") ?? "",
             $"{s.GetProperty("eventsDone").GetInt64():N0}/{s.GetProperty("eventsTotal").GetInt64():N0}",
-            Str(s, "startedAt") ?? "—",
-            Str(s, "finishedAt") ?? "—",
+            Time(Str(s, "startedAt")),
+            Time(Str(s, "finishedAt")),
             Markup.Escape(Str(s, "error") ?? ""));
         AnsiConsole.Write(table);
     }
+
+    private static string Time(string? iso) =>
+        DateTimeOffset.TryParse(iso, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "—";
 
     private sealed class EventsColumn : ProgressColumn
     {

@@ -12,8 +12,16 @@ public static class ServerClient
     public static Option<Uri> UrlOption() => new("--url")
     {
         Description = $"Base URL of a running 'eventledger serve' (or ${UrlVariable})",
+        // System.CommandLine has no built-in Uri parser: without this, any --url value failed to parse.
+        CustomParser = r => Uri.TryCreate(r.Tokens.Single().Value, UriKind.Absolute, out var uri) ? uri : Invalid(r),
         DefaultValueFactory = _ => new Uri(Environment.GetEnvironmentVariable(UrlVariable) is { Length: > 0 } u ? u : "http://127.0.0.1:5080"),
     };
+
+    private static Uri Invalid(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        result.AddError($"'{result.Tokens.Single().Value}' is not an absolute URL, e.g. http://127.0.0.1:5080");
+        return null!;
+    }
 
     public static HttpClient Create(Uri baseAddress) => new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
