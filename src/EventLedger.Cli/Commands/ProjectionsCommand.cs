@@ -24,7 +24,7 @@ public static class ProjectionsCommand
         command.SetAction(async (parse, ct) =>
         {
             using var http = ServerClient.Create(parse.GetValue(url)!);
-            if (await ServerClient.SendAsync(http, HttpMethod.Get, "/projections", ct) is not { } models) return 1;
+            if (await ServerClient.SendAsync(http, HttpMethod.Get, "/projections", parse.InvocationConfiguration.Error, ct) is not { } models) return 1;
             var table = new Table { Border = TableBorder.Rounded }
                 .AddColumns("read model", "schema", "live version", "state", "lag ms", "applied", "dead letters", "shards (owner → checkpoint)");
             foreach (var m in models.EnumerateArray())
@@ -63,12 +63,12 @@ public static class ProjectionsCommand
             var path = $"/projections/{Uri.EscapeDataString(readModel)}/rebuild";
             if (parse.GetValue(status))
             {
-                if (await ServerClient.SendAsync(http, HttpMethod.Get, path, ct) is not { } current) return 1;
+                if (await ServerClient.SendAsync(http, HttpMethod.Get, path, Console.Error, ct) is not { } current) return 1;
                 WriteStatus(current);
                 return 0;
             }
 
-            if (await ServerClient.SendAsync(http, HttpMethod.Post, parse.GetValue(restart) ? path + "?restart=true" : path, ct) is not { } started) return 1;
+            if (await ServerClient.SendAsync(http, HttpMethod.Post, parse.GetValue(restart) ? path + "?restart=true" : path, parse.InvocationConfiguration.Error, ct) is not { } started) return 1;
             AnsiConsole.MarkupLine($"Rebuilding [bold]{Markup.Escape(readModel)}[/] as version {started.GetProperty("version")} (live: {started.GetProperty("liveVersion")}). Ctrl-C stops watching; the rebuild keeps running on the server.");
             return await WatchAsync(http, path, ct);
         });
@@ -83,7 +83,7 @@ public static class ProjectionsCommand
         command.SetAction(async (parse, ct) =>
         {
             using var http = ServerClient.Create(parse.GetValue(url)!);
-            if (await ServerClient.SendAsync(http, HttpMethod.Delete, $"/projections/{Uri.EscapeDataString(parse.GetValue(name)!)}/rebuild", ct) is not { } cancelled) return 1;
+            if (await ServerClient.SendAsync(http, HttpMethod.Delete, $"/projections/{Uri.EscapeDataString(parse.GetValue(name)!)}/rebuild", parse.InvocationConfiguration.Error, ct) is not { } cancelled) return 1;
             WriteStatus(cancelled);
             return 0;
         });
@@ -105,7 +105,7 @@ public static class ProjectionsCommand
                     long firstDone = -1;
                     while (true)
                     {
-                        if (await ServerClient.SendAsync(http, HttpMethod.Get, path, ct) is not { } current) return;
+                        if (await ServerClient.SendAsync(http, HttpMethod.Get, path, Console.Error, ct) is not { } current) return;
                         last = current;
                         var done = current.GetProperty("eventsDone").GetInt64();
                         var total = Math.Max(current.GetProperty("eventsTotal").GetInt64(), done);

@@ -290,7 +290,14 @@ public sealed partial class RebuildEngine(
             var checkpoint = await liveCheckpoints.GetAsync(liveSubscription, lease.ShardId, ct);
             if (checkpoint is null) continue;
             await leases.CreateIfMissingAsync(new Lease(targetSubscription, lease.ShardId) { ParentShardId = lease.ParentShardId }, ct);
-            await targetCheckpoints.SaveAsync(targetSubscription, lease.ShardId, checkpoint, ct);
+            if (readModel.SeedCheckpointAsync is { } seed)
+            {
+                await seed(target, targetSubscription, lease.ShardId, checkpoint, ct);
+            }
+            else
+            {
+                await targetCheckpoints.SaveAsync(targetSubscription, lease.ShardId, checkpoint, ct);
+            }
             seeded++;
         }
 
