@@ -5,14 +5,14 @@ using EventLedger.EmbeddedStack;
 using Microsoft.Extensions.Logging;
 
 // Usage: dotnet run -c Release --project bench/EventLedger.Benchmarks -- [scenario ...] [--ops N] [--concurrency N]
-// Scenarios: append (default: all). Results go to docs/benchmarks.md, each figure beside its ceiling from the same run.
+// Scenarios: append, rebuild [--events N] (default: all). Results go to docs/benchmarks.md, each figure beside its ceiling from the same run.
 var scenarios = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToList();
 int Arg(string name, int fallback) =>
     Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
 
 var root = RepositoryRootFinder.Find();
 var options = new BenchOptions(Arg("--ops", 3000), Arg("--concurrency", 8), Path.Combine(root, "docs", "benchmarks.md"));
-var known = new[] { "append" };
+var known = new[] { "append", "rebuild" };
 if (scenarios.Count == 0) scenarios.AddRange(known);
 if (scenarios.FirstOrDefault(s => !known.Contains(s)) is { } unknown)
 {
@@ -31,6 +31,9 @@ foreach (var scenario in scenarios)
     {
         case "append":
             await AppendScenario.RunAsync(stack, options, cts.Token);
+            break;
+        case "rebuild":
+            await RebuildScenario.RunAsync(stack, options, Arg("--events", 200_000), cts.Token);
             break;
     }
 }

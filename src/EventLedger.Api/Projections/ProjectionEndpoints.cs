@@ -1,4 +1,5 @@
 using EventLedger.ProjectionHost.Hosting;
+using EventLedger.ProjectionHost.Rebuilds;
 using EventLedger.Projections.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -15,10 +16,11 @@ public static class ProjectionEndpoints
     {
         app.MapGet("/projections", GetProjections);
         app.MapDeadLetterEndpoints();
+        app.MapRebuildEndpoints();
         return app;
     }
 
-    private static async Task<Ok<List<ReadModelStatusResponse>>> GetProjections(IServiceProvider services, IReadModelCatalog catalog, CancellationToken ct)
+    private static async Task<Ok<List<ReadModelStatusResponse>>> GetProjections(IServiceProvider services, IReadModelCatalog catalog, ReadModelVersionRegistry registry, CancellationToken ct)
     {
         var host = services.GetService<ProjectionHostService>();
         var hosted = services.GetServices<HostedReadModel>().ToList();
@@ -28,7 +30,7 @@ public static class ProjectionEndpoints
             var live = await catalog.LiveTableAsync(readModel.Name, ct);
             var versions = (host?.GetStatus() ?? []).Where(s => s.ReadModel == readModel.Name).Select(s => new ReadModelVersionResponse(
                 s.Version,
-                s.Version == live.Version ? "live" : "other",
+                s.Version == live.Version ? "live" : s.Version > live.Version ? "building" : "retiring",
                 s.Subscription.Name,
                 s.Subscription.State,
                 s.Subscription.LagMilliseconds,
@@ -45,7 +47,8 @@ public static class ProjectionEndpoints
                 liveStatus?.LagMilliseconds,
                 liveStatus?.RecordsProcessed ?? 0,
                 liveStatus?.DeadLetters ?? 0,
-                versions));
+                versions,
+                await RebuildEndpoints.StatusAsync(registry, readModel.Name, ct)));
         }
 
         return TypedResults.Ok(result);
@@ -55,7 +58,7 @@ public static class ProjectionEndpoints
 /// <summary>One read model in <c>GET /projections</c>.</summary>
 public sealed record ReadModelStatusResponse(
     string Name, int SchemaVersion, int ActiveVersion, string State, long? LagMilliseconds, long AppliedCount, int DeadLetters,
-    IReadOnlyList<ReadModelVersionResponse> Versions);
+    IReadOnlyList<ReadModelVersionResponse> Versions, RebuildStatusResponse? Rebuild);
 
 /// <summary>One version of a read model that this host feeds from the stream.</summary>
 public sealed record ReadModelVersionResponse(

@@ -10,8 +10,10 @@ public static class ProjectionsCommand
 {
     public static Command Create()
     {
-        var command = new Command("projections", "Read models: status, rebuild");
+        var command = new Command("projections", "Read models: status, rebuild, cancel");
         command.Subcommands.Add(Status());
+        command.Subcommands.Add(Rebuild());
+        command.Subcommands.Add(Cancel());
         return command;
     }
 
@@ -45,6 +47,129 @@ public static class ProjectionsCommand
             return 0;
         });
         return command;
+    }
+
+    private static Command Rebuild()
+    {
+        var url = ServerClient.UrlOption();
+        var name = new Argument<string>("name") { Description = "Read model to rebuild, e.g. invoice-totals" };
+        var status = new Option<bool>("--status") { Description = "Show the latest rebuild's progress and exit (starts nothing)" };
+        var restart = new Option<bool>("--restart") { Description = "Drop a cancelled or failed half-built version and start over instead of resuming" };
+        var command = new Command("rebuild", "Rebuild a read model side by side from the event store, switch readers when caught up, and show progress") { name, status, restart, url };
+        command.SetAction(async (parse, ct) =>
+        {
+            var readModel = parse.GetValue(name)!;
+            using var http = ServerClient.Create(parse.GetValue(url)!);
+            var path = $"/projections/{Uri.EscapeDataString(readModel)}/rebuild";
+            if (parse.GetValue(status))
+            {
+                if (await ServerClient.SendAsync(http, HttpMethod.Get, path, Console.Error, ct) is not { } current) return 1;
+                WriteStatus(current);
+                return 0;
+            }
+
+            if (await ServerClient.SendAsync(http, HttpMethod.Post, parse.GetValue(restart) ? path + "?restart=true" : path, parse.InvocationConfiguration.Error, ct) is not { } started) return 1;
+            AnsiConsole.MarkupLine($"Rebuilding [bold]{Markup.Escape(readModel)}[/] as version {started.GetProperty("version")} (live: {started.GetProperty("liveVersion")}). Ctrl-C stops watching; the rebuild keeps running on the server.");
+            return await WatchAsync(http, path, ct);
+        });
+        return command;
+    }
+
+    private static Command Cancel()
+    {
+        var url = ServerClient.UrlOption();
+        var name = new Argument<string>("name") { Description = "Read model whose rebuild to cancel" };
+        var command = new Command("cancel", "Cancel a running rebuild (its progress is kept; 'rebuild' again resumes it)") { name, url };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var http = ServerClient.Create(parse.GetValue(url)!);
+            if (await ServerClient.SendAsync(http, HttpMethod.Delete, $"/projections/{Uri.EscapeDataString(parse.GetValue(name)!)}/rebuild", parse.InvocationConfiguration.Error, ct) is not { } cancelled) return 1;
+            WriteStatus(cancelled);
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task<int> WatchAsync(HttpClient http, string path, CancellationToken ct)
+    {
+        JsonElement last = default;
+        try
+        {
+            await AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new EventsColumn(), new RateColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .StartAsync(async progress =>
+                {
+                    var task = progress.AddTask("bulk-load", maxValue: 1);
+                    var started = DateTime.UtcNow;
+                    long firstDone = -1;
+                    while (true)
+                    {
+                        if (await ServerClient.SendAsync(http, HttpMethod.Get, path, Console.Error, ct) is not { } current) return;
+                        last = current;
+                        var done = current.GetProperty("eventsDone").GetInt64();
+                        var total = Math.Max(current.GetProperty("eventsTotal").GetInt64(), done);
+                        if (firstDone < 0) firstDone = done;
+                        var state = current.GetProperty("state").GetString();
+                        task.Description = $"{current.GetProperty("phase").GetString()} ({state})";
+                        task.MaxValue = Math.Max(total, 1);
+                        task.Value = done;
+                        EventsColumn.Text = $"{done:N0}/{total:N0} events";
+                        var seconds = (DateTime.UtcNow - started).TotalSeconds;
+                        RateColumn.Text = seconds > 0.5 ? $"{(done - firstDone) / seconds:N0} events/s" : "";
+                        if (state != "running")
+                        {
+                            task.Value = task.MaxValue;
+                            task.StopTask();
+                            return;
+                        }
+
+                        await Task.Delay(500, ct);
+                    }
+                });
+        }
+        catch (OperationCanceledException)
+        {
+            AnsiConsole.MarkupLine("[yellow]Stopped watching. The rebuild keeps running on the server:[/] 'eventledger projections rebuild NAME --status' shows it, 'eventledger projections cancel NAME' cancels it.");
+            return 0;
+        }
+
+        if (last.ValueKind != JsonValueKind.Object) return 1;
+        WriteStatus(last);
+        return last.GetProperty("state").GetString() == "completed" ? 0 : 1;
+    }
+
+    private static void WriteStatus(JsonElement s)
+    {
+        var table = new Table { Border = TableBorder.Rounded }.AddColumns("read model", "version", "live", "state", "phase", "events", "started", "finished", "error");
+        table.AddRow(
+            Markup.Escape(Str(s, "name") ?? ""),
+            s.GetProperty("version").ToString(),
+            s.GetProperty("liveVersion").ToString(),
+            Str(s, "state") ?? "",
+            Str(s, "phase") ?? "",
+            $"{s.GetProperty("eventsDone").GetInt64():N0}/{s.GetProperty("eventsTotal").GetInt64():N0}",
+            Time(Str(s, "startedAt")),
+            Time(Str(s, "finishedAt")),
+            Markup.Escape(Str(s, "error") ?? ""));
+        AnsiConsole.Write(table);
+    }
+
+    private static string Time(string? iso) =>
+        DateTimeOffset.TryParse(iso, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "—";
+
+    private sealed class EventsColumn : ProgressColumn
+    {
+        public static string Text { get; set; } = "";
+
+        public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) => new Markup(Markup.Escape(Text));
+    }
+
+    private sealed class RateColumn : ProgressColumn
+    {
+        public static string Text { get; set; } = "";
+
+        public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) => new Markup(Markup.Escape(Text));
     }
 
     internal static string? Str(JsonElement e, string name) =>

@@ -9,6 +9,7 @@ using EventLedger.EventStore.Tables;
 using EventLedger.Projections.Contracts;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.ProjectionHost.Processing;
+using EventLedger.ProjectionHost.Rebuilds;
 using EventLedger.Streams.Client;
 using EventLedger.Streams.Metrics;
 using Microsoft.AspNetCore.Http;
@@ -42,7 +43,9 @@ public static class EventLedgerWebApp
         services.AddSingleton<IAmazonDynamoDB>(_ => DynamoDbClients.Create(settings.DynamoDbEndpoint));
         services.AddSingleton(new EventStoreTables(settings.TablePrefix));
         services.AddSingleton<InvoiceEventStore>();
-        services.AddSingleton<IReadModelCatalog>(new StaticReadModelCatalog(settings.TablePrefix));
+        services.AddSingleton(sp => new ReadModelVersionRegistry(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TablePrefix));
+        services.AddSingleton<IReadModelCatalog>(sp => new RegistryReadModelCatalog(sp.GetRequiredService<ReadModelVersionRegistry>(), settings.TablePrefix));
+        services.AddSingleton(builder.Configuration.GetSection("Projections").Get<RebuildOptions>() ?? new RebuildOptions());
         services.AddEventLedgerApplication();
         services.AddMediator(o => o.ServiceLifetime = ServiceLifetime.Singleton);
         services.AddEventLedgerApi();
@@ -57,6 +60,8 @@ public static class EventLedgerWebApp
         {
             services.AddSingleton<ProjectionHostService>();
             services.AddHostedService(sp => sp.GetRequiredService<ProjectionHostService>());
+            services.AddSingleton<RebuildEngine>();
+            services.AddHostedService(sp => sp.GetRequiredService<RebuildEngine>());
         }
 
         services.AddOpenTelemetry().WithMetrics(m => m
@@ -67,6 +72,7 @@ public static class EventLedgerWebApp
         configureServices?.Invoke(services);
         var app = builder.Build();
         await EventStoreSchema.EnsureCreatedAsync(app.Services.GetRequiredService<IAmazonDynamoDB>(), app.Services.GetRequiredService<EventStoreTables>(), ct);
+        await app.Services.GetRequiredService<ReadModelVersionRegistry>().EnsureTableAsync(ct);
         if (roles.HasFlag(EventLedgerRoles.Api))
         {
             app.MapEventLedgerApi();

@@ -23,7 +23,8 @@ public static class ReadModelComposition
                 var projection = await ProjectionRegistrations.CreateDynamoDbProjectionAsync(
                     sp.GetRequiredService<IAmazonDynamoDB>(), new ReadModelTable(settings.TablePrefix, registration.Name, version), null, ct);
                 return new HostedProjection(projection);
-            }));
+            }, (version, ct) => registration.Table(new ReadModelTable(settings.TablePrefix, registration.Name, version).TableName)
+                .DeleteIfExistsAsync(sp.GetRequiredService<IAmazonDynamoDB>(), ct)));
         }
 
         if (settings.PostgresConnectionString is { } postgres)
@@ -44,6 +45,13 @@ public static class ReadModelComposition
                 return new HostedProjection(
                     new AnalyticsProjection(store, sp.GetRequiredService<ILoggerFactory>().CreateLogger<AnalyticsProjection>()),
                     checkpointStore);
+            },
+            (version, ct) => sp.GetRequiredService<AnalyticsStores>().For(version).DropSchemaAsync(ct),
+            async (version, subscription, shard, sequenceNumber, ct) =>
+            {
+                var store = sp.GetRequiredService<AnalyticsStores>().For(version);
+                await store.MigrateAsync(ct);
+                await new AnalyticsCheckpoints(store).SaveAsync(new StreamPosition(subscription, shard, sequenceNumber), ct);
             }));
         }
 

@@ -6,10 +6,15 @@ namespace EventLedger.ProjectionHost.Hosting;
 /// <summary>
 /// A read model the host can run: given a version, its projection (tables created) and, for stores that commit their
 /// checkpoint with their rows (PostgreSQL), its own checkpoint store; null means checkpoints in the DynamoDB lease table.
+/// <c>DropAsync</c> deletes a version's store (a rebuild retiring the old version, or <c>--restart</c>);
+/// <c>SeedCheckpointAsync(version, subscription, shardId, sequenceNumber)</c> writes a starting checkpoint where the store
+/// keeps its own (a rebuild seeding the new version from the live one); null means the DynamoDB lease table.
 /// </summary>
 public sealed record HostedReadModel(
     string Name,
     int SchemaVersion,
-    Func<int, CancellationToken, Task<HostedProjection>> CreateAsync);
+    Func<int, CancellationToken, Task<HostedProjection>> CreateAsync,
+    Func<int, CancellationToken, Task>? DropAsync = null,
+    Func<int, string, string, string, CancellationToken, Task>? SeedCheckpointAsync = null);
 
 public sealed record HostedProjection(IProjection Projection, ICheckpointStore? Checkpoints = null);

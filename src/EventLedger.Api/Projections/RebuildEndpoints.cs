@@ -1,0 +1,94 @@
+using EventLedger.ProjectionHost.Hosting;
+using EventLedger.ProjectionHost.Rebuilds;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventLedger.Api.Projections;
+
+/// <summary>
+/// <c>POST /projections/{name}/rebuild</c> (202; 409 if one runs; 404 unknown), <c>GET</c> the same path for progress,
+/// <c>DELETE</c> it (or <c>POST …/rebuild/cancel</c>) to cancel.
+/// </summary>
+public static class RebuildEndpoints
+{
+    public static IEndpointRouteBuilder MapRebuildEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/projections/{name}/rebuild", Start);
+        app.MapGet("/projections/{name}/rebuild", Get);
+        app.MapDelete("/projections/{name}/rebuild", Cancel);
+        app.MapPost("/projections/{name}/rebuild/cancel", Cancel);
+        return app;
+    }
+
+    private static async Task<IResult> Start(string name, bool? restart, IServiceProvider services, ReadModelVersionRegistry registry, CancellationToken ct)
+    {
+        if (!Known(services, name)) return UnknownReadModel(name);
+        if (services.GetService<RebuildEngine>() is not { } engine)
+        {
+            return TypedResults.Problem("This server does not run the projection host; start the rebuild on one that does.", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        try
+        {
+            var record = await engine.StartRebuildAsync(name, restart ?? false, ct);
+            var live = (await registry.GetPointerAsync(name, ct)).LiveVersion;
+            return TypedResults.Accepted($"/projections/{name}/rebuild", RebuildStatusResponse.From(record, live));
+        }
+        catch (RebuildConflictException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict, title: "A rebuild is already running");
+        }
+    }
+
+    private static async Task<IResult> Get(string name, IServiceProvider services, ReadModelVersionRegistry registry, CancellationToken ct)
+    {
+        if (!Known(services, name)) return UnknownReadModel(name);
+        var status = await StatusAsync(registry, name, ct);
+        return status is null
+            ? TypedResults.Problem($"Read model '{name}' has never been rebuilt.", statusCode: StatusCodes.Status404NotFound)
+            : TypedResults.Ok(status);
+    }
+
+    private static async Task<IResult> Cancel(string name, IServiceProvider services, ReadModelVersionRegistry registry, CancellationToken ct)
+    {
+        if (!Known(services, name)) return UnknownReadModel(name);
+        if (services.GetService<RebuildEngine>() is not { } engine)
+        {
+            return TypedResults.Problem("This server does not run the projection host.", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        if (!await engine.CancelAsync(name, ct))
+        {
+            return TypedResults.Problem($"No rebuild of '{name}' is running (or it runs on another live host).", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        return TypedResults.Accepted($"/projections/{name}/rebuild", await StatusAsync(registry, name, ct));
+    }
+
+    /// <summary>The latest rebuild of a read model (the highest version in the registry), or null.</summary>
+    public static async Task<RebuildStatusResponse?> StatusAsync(ReadModelVersionRegistry registry, string name, CancellationToken ct)
+    {
+        var versions = await registry.ListVersionsAsync(name, ct);
+        var latest = versions.Where(v => v.StartedAt != DateTimeOffset.MinValue).MaxBy(v => v.Version);
+        if (latest is null) return null;
+        var live = (await registry.GetPointerAsync(name, ct)).LiveVersion;
+        return RebuildStatusResponse.From(latest, live);
+    }
+
+    private static bool Known(IServiceProvider services, string name) =>
+        services.GetServices<HostedReadModel>().Any(r => r.Name == name);
+
+    private static IResult UnknownReadModel(string name) =>
+        TypedResults.Problem($"No read model is named '{name}'.", statusCode: StatusCodes.Status404NotFound, title: "Unknown read model");
+}
+
+/// <summary>A rebuild's progress: state is running, completed, failed or cancelled.</summary>
+public sealed record RebuildStatusResponse(
+    string Name, int Version, int LiveVersion, string State, string Phase, string Role, int SchemaVersion,
+    long EventsDone, long EventsTotal, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, string? Error)
+{
+    public static RebuildStatusResponse From(ReadModelVersionRecord r, int liveVersion) =>
+        new(r.Name, r.Version, liveVersion, r.State, r.Phase, r.Role, r.SchemaVersion, r.EventsDone, Math.Max(r.EventsTotal, r.EventsDone), r.StartedAt, r.FinishedAt, r.Error);
+}

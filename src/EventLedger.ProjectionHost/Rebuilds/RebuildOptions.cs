@@ -1,0 +1,28 @@
+namespace EventLedger.ProjectionHost.Rebuilds;
+
+/// <summary>Rebuild knobs, bound from the <c>Projections</c> configuration section (e.g. <c>Projections:AutoRebuildOnSchemaChange</c>).</summary>
+public sealed record RebuildOptions
+{
+    /// <summary>At host start, rebuild a read model whose code declares a schema version newer than its live version's.</summary>
+    public bool AutoRebuildOnSchemaChange { get; init; }
+
+    /// <summary>At host start, resume rebuilds left running by a stopped or crashed host (heartbeat stale).</summary>
+    public bool ResumeRebuildsOnStart { get; init; } = true;
+
+    /// <summary>Parallel scan segments of the event store during the bulk load.</summary>
+    public int RebuildSegments { get; init; } = 4;
+
+    /// <summary>Events per scan page; one page is one <c>ApplyAsync</c> batch (bigger pages coalesce more per invoice).</summary>
+    public int RebuildPageSize { get; init; } = 2000;
+
+    /// <summary>How long the old version keeps being fed (and stays readable by readers with a stale cache) after a switch.</summary>
+    public TimeSpan RebuildGracePeriod { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan RebuildHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A rebuild whose owner has not heartbeaten for this long is taken over (its host crashed).</summary>
+    public TimeSpan RebuildStaleAfter { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Longest wait for the new version's subscription to reach the live version's checkpoint.</summary>
+    public TimeSpan RebuildCatchUpTimeout { get; init; } = TimeSpan.FromMinutes(30);
+}
