@@ -2,6 +2,7 @@ using EventLedger.Benchmarks.Infrastructure;
 using EventLedger.Benchmarks.Scenarios;
 using EventLedger.Cli.Hosting;
 using EventLedger.EmbeddedStack;
+using EventLedger.ProjectionHost.Hosting;
 using Microsoft.Extensions.Logging;
 
 // Usage: dotnet run -c Release --project bench/EventLedger.Benchmarks -- [scenario ...] [--ops N] [--concurrency N]
@@ -34,10 +35,17 @@ foreach (var scenario in scenarios)
             await AppendScenario.RunAsync(stack, options, cts.Token);
             break;
         case "catchup":
-            await CatchupScenario.RunAsync(stack, options, Arg("--events", 100_000), cts.Token);
+            await CatchupScenario.RunAsync(stack, options, Arg("--events", 100_000), HostOptions(), cts.Token);
             break;
     }
 }
 
 Console.WriteLine($"Results written to {options.ReportPath}");
 return 0;
+
+// The projection host's settings for the scenarios: the product defaults unless --batch / --parallel are given.
+ProjectionHostOptions HostOptions()
+{
+    var defaults = new ProjectionHostOptions();
+    return defaults with { BatchSize = Arg("--batch", defaults.BatchSize), ParallelizationFactor = Arg("--parallel", defaults.ParallelizationFactor) };
+}

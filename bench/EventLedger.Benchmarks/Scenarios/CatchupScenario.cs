@@ -27,7 +27,7 @@ namespace EventLedger.Benchmarks.Scenarios;
 /// </summary>
 public static class CatchupScenario
 {
-    public static async Task RunAsync(LocalStack stack, BenchOptions options, int eventCount, CancellationToken ct)
+    public static async Task RunAsync(LocalStack stack, BenchOptions options, int eventCount, ProjectionHostOptions hostSettings, CancellationToken ct)
     {
         var report = new BenchReport("catchup", "Catch-up into the DynamoDB read models (skewed mix)");
         var run = $"cu{DateTime.UtcNow:HHmmss}-";
@@ -59,7 +59,7 @@ public static class CatchupScenario
         // equally warm for both: the seeding and the raw read warmed it up).
         var hostPrefix = $"{run}host-";
         await ProjectionRegistrations.CreateDynamoDbProjectionsAsync(db, hostPrefix, cancellationToken: ct);
-        var (hostSeconds, hostDetail) = await RunHostAsync(db, streams, eventStore, hostPrefix, events.Count, ct);
+        var (hostSeconds, hostDetail) = await RunHostAsync(db, streams, eventStore, hostSettings with { TablePrefix = hostPrefix }, events.Count, ct);
         var hostRate = events.Count / hostSeconds;
         Console.WriteLine($"  projection host: {events.Count:N0} events in {hostSeconds:F1} s = {hostRate:N0} events/s");
 
@@ -156,10 +156,10 @@ public static class CatchupScenario
             : (int)((uint)StringComparer.Ordinal.GetHashCode(invoice) % lanes);
 
     private static async Task<(double Seconds, string Detail)> RunHostAsync(
-        IAmazonDynamoDB db, IDynamoDbStreams streams, EventStoreTables eventStore, string prefix, int expected, CancellationToken ct)
+        IAmazonDynamoDB db, IDynamoDbStreams streams, EventStoreTables eventStore, ProjectionHostOptions hostOptions, int expected, CancellationToken ct)
     {
         using var loggers = CliLogging.CreateFactory(LogLevel.Warning);
-        var hostOptions = new ProjectionHostOptions { TablePrefix = prefix };
+        var prefix = hostOptions.TablePrefix;
         var readModels = ProjectionRegistrations.DynamoDb.Select(r => new HostedReadModel(r.Name, r.SchemaVersion, async (version, token) =>
             new HostedProjection(await ProjectionRegistrations.CreateDynamoDbProjectionAsync(db, new ReadModelTable(prefix, r.Name, version), null, token))));
         await using var host = new ProjectionHostService(db, streams, eventStore, hostOptions, new StaticReadModelCatalog(prefix), readModels, loggers);
