@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using EventLedger.Api.Http;
+using EventLedger.Api.Analytics;
 using EventLedger.Api.Invoices;
 using EventLedger.Api.ReadModels;
 using EventLedger.Api.Projections;
@@ -34,6 +35,7 @@ public static class ApiServiceCollection
         invoices.MapInvoiceCommandEndpoints();
         invoices.MapReadModelEndpoints();
         app.MapProjectionEndpoints();
+        app.MapAnalyticsEndpoints();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }));
         return app;
     }

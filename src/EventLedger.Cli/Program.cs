@@ -9,6 +9,7 @@ var root = new RootCommand("EventLedger: an event-sourced invoice ledger on Dyna
     ServeCommand.Create(),
     ProjectionsCommand.Create(),
     DeadLettersCommand.Create(),
+    AnalyticsCommand.Create(),
 };
 
 try

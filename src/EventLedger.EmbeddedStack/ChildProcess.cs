@@ -14,6 +14,8 @@ internal sealed class ChildProcess : IDisposable
     private readonly ILogger _logger;
     private readonly OutputTail _tail = new(80);
     private OrphanWatchdog? _watchdog;
+    private bool _disposed;
+    private int? _exitCode;
 
     private ChildProcess(string component, Process process, ILogger logger)
     {
@@ -26,8 +28,10 @@ internal sealed class ChildProcess : IDisposable
     public int Id { get; private set; }
 
     public string Component { get; }
-    public bool HasExited => _process.HasExited;
-    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+    public bool HasExited => _disposed || _process.HasExited;
+
+    /// <summary>The exit code once exited (kept after <see cref="Dispose"/>), else null.</summary>
+    public int? ExitCode => _disposed ? _exitCode : _process.HasExited ? _process.ExitCode : null;
 
     /// <summary>The last lines of stdout and stderr.</summary>
     public string RecentOutput => _tail.ToString();
@@ -125,6 +129,22 @@ internal sealed class ChildProcess : IDisposable
         _watchdog?.Disarm();
     }
 
+    /// <summary>Kills the process tree at once (nothing to save). Synchronous: safe in exit handlers.</summary>
+    public void Kill()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(TimeSpan.FromSeconds(5));
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        _watchdog?.Disarm();
+    }
+
     /// <summary>Same as <see cref="Stop"/>, without blocking a thread.</summary>
     public async Task StopAsync(int signal, TimeSpan grace)
     {
@@ -134,8 +154,10 @@ internal sealed class ChildProcess : IDisposable
             {
                 Log.ProcessKilled(_logger, Component, Id);
                 _process.Kill(entireProcessTree: true);
-                await WaitForExitAsync(TimeSpan.FromSeconds(5));
             }
+
+            // Also drains the output pipes, so RecentOutput is complete.
+            await WaitForExitAsync(TimeSpan.FromSeconds(5));
         }
         catch (InvalidOperationException)
         {
@@ -158,6 +180,13 @@ internal sealed class ChildProcess : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _exitCode = ExitCode;
+        _disposed = true;
         _watchdog?.Dispose();
         _process.Dispose();
     }

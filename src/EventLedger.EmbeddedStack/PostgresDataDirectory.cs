@@ -106,6 +106,7 @@ internal sealed class PostgresDataDirectory
             return;
         }
 
+        PostgresCluster.RemoveStaleTemporaries(parent);
         foreach (var dir in Directory.GetDirectories(parent, Prefix + "*"))
         {
             if (!IsStale(dir))

@@ -15,7 +15,7 @@ internal sealed class PostgresProcess : IAsyncDisposable
 {
     public const string Component = "PostgreSQL";
     public const string Database = "eventledger";
-    private const string Superuser = "postgres";
+    private const string Superuser = PostgresCluster.Superuser;
     private const int MaxAttempts = 3;
     private const int MaxUnixSocketPath = 100; // sun_path is 108 bytes, minus "/.s.PGSQL.NNNNN"
 
@@ -47,7 +47,7 @@ internal sealed class PostgresProcess : IAsyncDisposable
         var directory = await PostgresDataDirectory.CreateAsync(repositoryRoot, user, logger, cancellationToken);
         try
         {
-            await InitDbAsync(bin, directory, user, logger, cancellationToken);
+            await PostgresCluster.CreateAsync(bin, directory, user, logger, cancellationToken);
             for (var attempt = 1; ; attempt++)
             {
                 var port = FreePort.Pick();
@@ -55,7 +55,8 @@ internal sealed class PostgresProcess : IAsyncDisposable
                 var started = new PostgresProcess(child, directory, port, logger);
                 try
                 {
-                    child.GuardAgainstOrphaning("INT", directory.Root);
+                    // Orphaned, the cluster is deleted anyway: immediate shutdown (QUIT) skips the checkpoint.
+                    child.GuardAgainstOrphaning("QUIT", directory.Root);
                     if (await WaitUntilReadyAsync(child, port, stopwatch, timeout, cancellationToken))
                     {
                         await CreateDatabaseAsync(port, cancellationToken);
@@ -86,18 +87,6 @@ internal sealed class PostgresProcess : IAsyncDisposable
             directory.Delete();
             throw;
         }
-    }
-
-    private static async Task InitDbAsync(string bin, PostgresDataDirectory directory, ServerUser user, ILogger logger, CancellationToken cancellationToken)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        // C locale (portable, fast collation) with UTF-8; no fsync of the fresh cluster: it is throwaway.
-        await ShortCommand.RunAsync(
-            [.. user.Prefix, Path.Combine(bin, "initdb"), "-D", directory.Data, "-U", Superuser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
-            throwOnFailure: true,
-            cancellationToken,
-            workingDirectory: directory.Root);
-        Log.InitDb(logger, directory.Data, user.DisplayName, stopwatch.ElapsedMilliseconds);
     }
 
     private static List<string> ServerArguments(PostgresDataDirectory directory, int port)
@@ -191,12 +180,13 @@ internal sealed class PostgresProcess : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
-            // SIGINT is PostgreSQL's fast shutdown: roll back open transactions, checkpoint, exit.
-            _process.Stop(Native.SigInt, TimeSpan.FromSeconds(10));
+            // The process is ending and the cluster is deleted next: immediate shutdown (SIGQUIT) skips the checkpoint.
+            _process.Stop(Native.SigQuit, TimeSpan.FromSeconds(5));
             _directory.Delete();
         }
     }
 
+    /// <summary>SIGINT is PostgreSQL's fast shutdown: roll back open transactions, checkpoint, exit.</summary>
     private async Task StopServerAsync()
     {
         await _process.StopAsync(Native.SigInt, TimeSpan.FromSeconds(10));

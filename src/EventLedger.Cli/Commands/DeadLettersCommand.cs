@@ -30,7 +30,7 @@ public static class DeadLettersCommand
             {
                 var path = "/dead-letters?pageSize=200" + (parse.GetValue(subscription) is { } s ? "&subscription=" + Uri.EscapeDataString(s) : "") +
                     (token is null ? "" : "&pageToken=" + Uri.EscapeDataString(token));
-                if (await ServerClient.SendAsync(http, HttpMethod.Get, path, ct) is not { } page) return 1;
+                if (await ServerClient.SendAsync(http, HttpMethod.Get, path, parse.InvocationConfiguration.Error, ct) is not { } page) return 1;
                 foreach (var d in page.GetProperty("items").EnumerateArray())
                 {
                     count++;
@@ -58,15 +58,15 @@ public static class DeadLettersCommand
         command.SetAction(async (parse, ct) =>
         {
             using var http = ServerClient.Create(parse.GetValue(url)!);
-            var result = await ServerClient.SendAsync(http, method, path(parse.GetValue(id)!), ct);
+            var result = await ServerClient.SendAsync(http, method, path(parse.GetValue(id)!), parse.InvocationConfiguration.Error, ct);
             if (result is null) return 1;
             if (method == HttpMethod.Post && result.Value.TryGetProperty("succeeded", out var ok) && !ok.GetBoolean())
             {
-                await Console.Error.WriteLineAsync($"eventledger: retry failed again: {ProjectionsCommand.Str(result.Value, "error")}; the record stays parked.");
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"eventledger: retry failed again: {ProjectionsCommand.Str(result.Value, "error")}; the record stays parked.");
                 return 1;
             }
 
-            Console.WriteLine(method == HttpMethod.Post ? "Applied; the dead letter is removed." : "Discarded.");
+            parse.InvocationConfiguration.Output.WriteLine(method == HttpMethod.Post ? "Applied; the dead letter is removed." : "Discarded.");
             return 0;
         });
         return command;

@@ -22,7 +22,7 @@ public static class ProjectionsCommand
         command.SetAction(async (parse, ct) =>
         {
             using var http = ServerClient.Create(parse.GetValue(url)!);
-            if (await ServerClient.SendAsync(http, HttpMethod.Get, "/projections", ct) is not { } models) return 1;
+            if (await ServerClient.SendAsync(http, HttpMethod.Get, "/projections", parse.InvocationConfiguration.Error, ct) is not { } models) return 1;
             var table = new Table { Border = TableBorder.Rounded }
                 .AddColumns("read model", "schema", "live version", "state", "lag ms", "applied", "dead letters", "shards (owner → checkpoint)");
             foreach (var m in models.EnumerateArray())

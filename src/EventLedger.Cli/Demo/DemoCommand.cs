@@ -63,6 +63,7 @@ public static class DemoCommand
         await PrintCountriesAsync(http, sample, lastVersion, mismatches, ct);
         await PrintTransactionsAsync(http, sample, lastVersion, mismatches, ct);
         await PrintHistoryAsync(http, lastVersion, ct);
+        await PrintAnalyticsAsync(http, sample, mismatches, ct);
 
         AnsiConsole.WriteLine();
         if (mismatches.Count == 0)
@@ -158,6 +159,52 @@ public static class DemoCommand
         }
 
         AnsiConsole.Write(table);
+    }
+
+    private static async Task PrintAnalyticsAsync(HttpClient http, SampleInvoices sample, List<string> mismatches, CancellationToken ct)
+    {
+        foreach (var property in sample.Expected.EnumerateObject().Where(p => p.Name.StartsWith("analytics daily ", StringComparison.Ordinal)))
+        {
+            // "analytics daily 2016-06-06 USD"
+            var words = property.Name.Split(' ');
+            var (day, currency) = (words[2], words[3]);
+            var expected = property.Value;
+            var expectedCount = expected.GetProperty("transactionCount").GetInt64();
+
+            // Analytics has no per-invoice minVersion: wait (bounded) until PostgreSQL has the sample's transactions.
+            JsonElement row = default;
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (true)
+            {
+                var rows = await GetAsync(http, $"/analytics/daily?from={day}&to={day}", ct);
+                row = rows.EnumerateArray().FirstOrDefault(r => r.GetProperty("currency").GetString() == currency);
+                if ((row.ValueKind == JsonValueKind.Object && row.GetProperty("transactionCount").GetInt64() >= expectedCount) || DateTime.UtcNow > deadline) break;
+                await Task.Delay(50, ct);
+            }
+
+            var ok = row.ValueKind == JsonValueKind.Object
+                && row.GetProperty("transactionCount").GetInt64() == expectedCount
+                && row.GetProperty("totalAmount").GetDecimal() == expected.GetProperty("totalAmount").GetDecimal()
+                && row.GetProperty("maxAmount").GetDecimal() == expected.GetProperty("maxAmount").GetDecimal();
+            if (!ok) mismatches.Add($"analytics daily {day} {currency}: got {row}, expected {expected}");
+            var table = Table($"analytics (PostgreSQL): daily run rate, {day}", "day", "currency", "transactions", "total", "max", "expected");
+            if (row.ValueKind == JsonValueKind.Object)
+            {
+                table.AddRow(day, currency, row.GetProperty("transactionCount").ToString(), Num(row.GetProperty("totalAmount").GetDecimal()),
+                    Num(row.GetProperty("maxAmount").GetDecimal()), Check(ok));
+            }
+
+            AnsiConsole.Write(table);
+        }
+
+        var countries = Table("analytics (PostgreSQL): by country", "country", "currency", "transactions", "total");
+        foreach (var r in (await GetAsync(http, "/analytics/countries", ct)).EnumerateArray())
+        {
+            countries.AddRow(r.GetProperty("country").GetString()!, r.GetProperty("currency").GetString()!, r.GetProperty("transactionCount").ToString(),
+                Num(r.GetProperty("totalAmount").GetDecimal()));
+        }
+
+        AnsiConsole.Write(countries);
     }
 
     private static async Task<JsonElement> GetAsync(HttpClient http, string path, CancellationToken ct)

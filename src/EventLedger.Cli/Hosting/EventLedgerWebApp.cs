@@ -26,7 +26,8 @@ namespace EventLedger.Cli.Hosting;
 /// <summary>The composition root: one place that wires stores, the command side, the API and (later) the projection host.</summary>
 public static class EventLedgerWebApp
 {
-    public static async Task<WebApplication> BuildAsync(EventLedgerSettings settings, int port, LogLevel minimumLogLevel, CancellationToken ct, EventLedgerRoles roles = EventLedgerRoles.All)
+    public static async Task<WebApplication> BuildAsync(EventLedgerSettings settings, int port, LogLevel minimumLogLevel, CancellationToken ct, EventLedgerRoles roles = EventLedgerRoles.All,
+        Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "EventLedger" });
         builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
@@ -62,6 +63,8 @@ public static class EventLedgerWebApp
             .AddMeter(CommandMetrics.MeterName, StreamsMetrics.MeterName, ProjectionMetrics.MeterName)
             .AddPrometheusExporter());
 
+        // Last, so tests and embedders can add read models or replace options.
+        configureServices?.Invoke(services);
         var app = builder.Build();
         await EventStoreSchema.EnsureCreatedAsync(app.Services.GetRequiredService<IAmazonDynamoDB>(), app.Services.GetRequiredService<EventStoreTables>(), ct);
         if (roles.HasFlag(EventLedgerRoles.Api))

@@ -2,7 +2,12 @@ using Amazon.DynamoDBv2;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.Projections;
 using EventLedger.Projections.Common;
+using EventLedger.Projections.Analytics;
+using EventLedger.Projections.Contracts;
+using EventLedger.Streams.Checkpoints;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace EventLedger.Cli.Hosting;
 
@@ -18,6 +23,27 @@ public static class ReadModelComposition
                 var projection = await ProjectionRegistrations.CreateDynamoDbProjectionAsync(
                     sp.GetRequiredService<IAmazonDynamoDB>(), new ReadModelTable(settings.TablePrefix, registration.Name, version), null, ct);
                 return new HostedProjection(projection);
+            }));
+        }
+
+        if (settings.PostgresConnectionString is { } postgres)
+        {
+            services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
+            services.AddSingleton(sp => new AnalyticsStores(sp.GetRequiredService<NpgsqlDataSource>(), settings.TablePrefix));
+            services.AddSingleton(sp => new HostedReadModel(AnalyticsProjection.ProjectionName, AnalyticsProjection.CurrentSchemaVersion, async (version, ct) =>
+            {
+                var store = sp.GetRequiredService<AnalyticsStores>().For(version);
+                await store.MigrateAsync(ct);
+                var checkpoints = new AnalyticsCheckpoints(store);
+
+                // The projection commits each batch's checkpoint in the same transaction as its rows (exactly once), so the
+                // subscription reads checkpoints from PostgreSQL and never writes them itself.
+                var checkpointStore = new ProcessorCommittedCheckpointStore(
+                    async (subscription, shard, c) => (await checkpoints.GetAsync(subscription, shard, c))?.SequenceNumber,
+                    (subscription, shard, c) => checkpoints.SaveAsync(new StreamPosition(subscription, shard, Checkpoint.ShardEnd), c));
+                return new HostedProjection(
+                    new AnalyticsProjection(store, sp.GetRequiredService<ILoggerFactory>().CreateLogger<AnalyticsProjection>()),
+                    checkpointStore);
             }));
         }
 

@@ -86,7 +86,8 @@ public sealed partial class ProjectionHostService(
                     MaximumRetryAttempts = options.MaximumRetryAttempts,
                     MaximumRecordAge = options.MaximumRecordAge,
                     BisectBatchOnFunctionError = options.BisectBatchOnFunctionError,
-                    ParallelizationFactor = options.ParallelizationFactor,
+                    // A processor that commits its own checkpoint needs whole-shard prefixes: lanes carry no checkpoint.
+                    ParallelizationFactor = hosted.Checkpoints is null ? options.ParallelizationFactor : 1,
                     PollInterval = options.PollInterval,
                     LeaseDuration = options.LeaseDuration,
                     CreateTablesIfMissing = false,

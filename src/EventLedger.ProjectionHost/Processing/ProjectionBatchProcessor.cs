@@ -28,15 +28,18 @@ public sealed class ProjectionBatchProcessor(IProjection projection) : IStreamBa
             events.Add(EventItem.FromItem(image));
         }
 
-        if (events.Count == 0)
+        var position = batch.CheckpointSequenceNumber is { } checkpoint
+            ? new StreamPosition(batch.Subscription, batch.ShardId, checkpoint)
+            : null;
+        if (events.Count == 0 && position is null)
         {
             return;
         }
 
-        var position = batch.CheckpointSequenceNumber is { } checkpoint
-            ? new StreamPosition(batch.Subscription, batch.ShardId, checkpoint)
-            : null;
         await projection.ApplyAsync(new ProjectionBatch(events, position), cancellationToken);
-        ProjectionMetrics.Applied(projection.Name, events.Count, events[^1].RecordedAt);
+        if (events.Count > 0)
+        {
+            ProjectionMetrics.Applied(projection.Name, events.Count, events[^1].RecordedAt);
+        }
     }
 }

@@ -25,13 +25,13 @@ public sealed class DisposeTests(ITestOutputHelper output)
 
         await stack.DisposeAsync();
 
-        await Poll.UntilAsync(() => !FreePort.IsListening(dynamoPort, TimeSpan.FromSeconds(1)), StopTimeout, "DynamoDB Local's port refuses");
-        await Poll.UntilAsync(() => !FreePort.IsListening(postgresPort, TimeSpan.FromSeconds(1)), StopTimeout, "PostgreSQL's port refuses");
-        await Poll.UntilAsync(() => !Native.IsAlive(dynamoPid), StopTimeout, "the java process is gone");
+        await Probe.UntilAsync(() => !FreePort.IsListening(dynamoPort, TimeSpan.FromSeconds(1)), "DynamoDB Local's port refuses", StopTimeout);
+        await Probe.UntilAsync(() => !FreePort.IsListening(postgresPort, TimeSpan.FromSeconds(1)), "PostgreSQL's port refuses", StopTimeout);
+        await Probe.UntilAsync(() => !Native.IsAlive(dynamoPid), "the java process is gone", StopTimeout);
         if (postgresPid is { } pid)
         {
             // Null only when Docker answered and Testcontainers ran the server.
-            await Poll.UntilAsync(() => !Native.IsAlive(pid), StopTimeout, "the postmaster is gone");
+            await Probe.UntilAsync(() => !Native.IsAlive(pid), "the postmaster is gone", StopTimeout);
             Assert.False(Directory.Exists(postgresData), $"{postgresData} should be deleted");
         }
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using EventLedger.EmbeddedStack;
 
+using EventLedger.IntegrationTests.Fixtures;
+
 namespace EventLedger.IntegrationTests.EmbeddedStack;
 
 /// <summary>The watchdog that stops servers when the .NET process dies without cleaning up (SIGKILL, crash).</summary>
@@ -15,7 +17,7 @@ public sealed class OrphanWatchdogTests
 
         watchdog.Trigger(); // what the kernel does when this process dies: the pipe closes without "disarm"
 
-        await Poll.UntilAsync(() => child.HasExited, TimeSpan.FromSeconds(10), "the child is stopped");
+        await Probe.UntilAsync(() => child.HasExited, "the child is stopped", TimeSpan.FromSeconds(10));
         Assert.True(watchdog.WaitForExit(TimeSpan.FromSeconds(10)));
         Assert.False(Directory.Exists(directory));
     }

@@ -20,10 +20,11 @@ public sealed class TestApp : IAsyncDisposable
     public HttpClient Http { get; }
     public T Get<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
-    public static async Task<TestApp> StartAsync(StackFixture stack, string name)
+    public static async Task<TestApp> StartAsync(StackFixture stack, string name, Action<IServiceCollection>? configureServices = null,
+        EventLedgerRoles roles = EventLedgerRoles.All, string? tablePrefix = null)
     {
-        var settings = EventLedgerSettings.FromStack(stack.Stack, StackFixture.NewPrefix(name));
-        var app = await EventLedgerWebApp.BuildAsync(settings, port: 0, LogLevel.Warning, CancellationToken.None);
+        var settings = EventLedgerSettings.FromStack(stack.Stack, tablePrefix ?? StackFixture.NewPrefix(name));
+        var app = await EventLedgerWebApp.BuildAsync(settings, port: 0, LogLevel.Warning, CancellationToken.None, roles, configureServices);
         await app.StartAsync();
         return new TestApp(app, settings);
     }

@@ -1,7 +1,7 @@
-namespace EventLedger.IntegrationTests.Streams;
+namespace EventLedger.IntegrationTests.Fixtures;
 
 /// <summary>Waits for a condition by polling, failing with what it waited for (and the last observed state) on timeout.</summary>
-internal static class Probe
+public static class Probe
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(25);
 

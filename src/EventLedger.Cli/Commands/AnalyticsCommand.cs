@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+
+namespace EventLedger.Cli.Commands;
+
+/// <summary><c>eventledger analytics daily --from --to</c> and <c>analytics countries</c>, from a running server.</summary>
+public static class AnalyticsCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("analytics", "Analytics from PostgreSQL: daily run rate and totals by country");
+        var url = ServerClient.UrlOption();
+        var from = new Option<string>("--from") { Description = "First invoice date, yyyy-MM-dd", Required = true };
+        var to = new Option<string>("--to") { Description = "Last invoice date, yyyy-MM-dd", Required = true };
+        var daily = new Command("daily", "Live transactions by invoice date and currency: count, total, max") { url, from, to };
+        daily.SetAction(async (parse, ct) =>
+        {
+            using var http = ServerClient.Create(parse.GetValue(url)!);
+            var path = $"/analytics/daily?from={Uri.EscapeDataString(parse.GetValue(from)!)}&to={Uri.EscapeDataString(parse.GetValue(to)!)}";
+            if (await ServerClient.SendAsync(http, HttpMethod.Get, path, parse.InvocationConfiguration.Error, ct) is not { } rows) return 1;
+            var table = new Table { Border = TableBorder.Rounded }.AddColumns("day", "currency", "transactions", "total", "max");
+            foreach (var r in rows.EnumerateArray())
+            {
+                table.AddRow(r.GetProperty("day").GetString()!, r.GetProperty("currency").GetString()!, r.GetProperty("transactionCount").ToString(),
+                    Num(r.GetProperty("totalAmount").GetDecimal()), Num(r.GetProperty("maxAmount").GetDecimal()));
+            }
+
+            AnsiConsole.Write(table);
+            return 0;
+        });
+
+        var countryUrl = ServerClient.UrlOption();
+        var countries = new Command("countries", "Live transactions by country and currency: count, total") { countryUrl };
+        countries.SetAction(async (parse, ct) =>
+        {
+            using var http = ServerClient.Create(parse.GetValue(countryUrl)!);
+            if (await ServerClient.SendAsync(http, HttpMethod.Get, "/analytics/countries", parse.InvocationConfiguration.Error, ct) is not { } rows) return 1;
+            var table = new Table { Border = TableBorder.Rounded }.AddColumns("country", "currency", "transactions", "total");
+            foreach (var r in rows.EnumerateArray())
+            {
+                table.AddRow(r.GetProperty("country").GetString()!, r.GetProperty("currency").GetString()!, r.GetProperty("transactionCount").ToString(),
+                    Num(r.GetProperty("totalAmount").GetDecimal()));
+            }
+
+            AnsiConsole.Write(table);
+            return 0;
+        });
+        command.Subcommands.Add(daily);
+        command.Subcommands.Add(countries);
+        return command;
+    }
+
+    private static string Num(decimal d) => d.ToString("0.####", CultureInfo.InvariantCulture);
+}

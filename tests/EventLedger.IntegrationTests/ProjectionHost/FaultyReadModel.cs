@@ -1,0 +1,28 @@
+using Amazon.DynamoDBv2;
+using EventLedger.ProjectionHost.Hosting;
+using EventLedger.Projections.Common;
+using EventLedger.Projections.InvoiceTotals;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventLedger.IntegrationTests.ProjectionHost;
+
+/// <summary>An extra read model, "faulty-totals": the real invoice-totals projection in its own table, behind a <see cref="FaultyProjection"/>.</summary>
+public sealed class FaultyReadModel(Func<string, bool> poisons)
+{
+    public const string Name = "faulty-totals";
+    public FaultyProjection? Projection { get; private set; }
+    public int FreezeAfter { get; init; }
+
+    public void Register(IServiceCollection services, string tablePrefix) =>
+        services.AddSingleton(sp => new HostedReadModel(Name, 1, async (version, ct) =>
+        {
+            var db = sp.GetRequiredService<IAmazonDynamoDB>();
+            var table = new ReadModelTable(tablePrefix, Name, version).TableName;
+            await InvoiceTotalsTable.Definition(table).CreateIfNotExistsAsync(db, ct);
+            Projection = new FaultyProjection(new InvoiceTotalsProjection(db, table), poisons) { FreezeAfter = FreezeAfter };
+            return new HostedProjection(Projection);
+        }));
+
+    public static InvoiceTotalsQueries Queries(IAmazonDynamoDB db, string tablePrefix) =>
+        new(db, new ReadModelTable(tablePrefix, Name, 1).TableName);
+}
