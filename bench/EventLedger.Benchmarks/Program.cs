@@ -14,7 +14,7 @@ int Arg(string name, int fallback) =>
 
 var root = RepositoryRootFinder.Find();
 var options = new BenchOptions(Arg("--ops", 3000), Arg("--concurrency", 8), Path.Combine(root, "docs", "benchmarks.md"));
-var known = new[] { "append", "catchup", "latency" };
+var known = new[] { "append", "catchup", "latency", "analytics" };
 if (scenarios.Count == 0) scenarios.AddRange(known);
 if (scenarios.FirstOrDefault(s => !known.Contains(s)) is { } unknown)
 {
@@ -36,6 +36,9 @@ foreach (var scenario in scenarios)
             break;
         case "catchup":
             await CatchupScenario.RunAsync(stack, options, Arg("--events", 100_000), HostOptions(), cts.Token);
+            break;
+        case "analytics":
+            await AnalyticsScenario.RunAsync(stack, options, Arg("--events", 100_000), Arg("--facts", 1_000_000), Arg("--analytics-batch", 1000), cts.Token);
             break;
         case "latency":
             await LatencyScenario.RunAsync(stack, options, Arg("--rate", 100), Arg("--seconds", 30), new ProjectionHostOptions(), cts.Token);

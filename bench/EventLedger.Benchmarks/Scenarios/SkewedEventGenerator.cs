@@ -25,9 +25,12 @@ public sealed class SkewedEventGenerator(int seed = 42)
 
     public int InvoiceCount { get; private set; }
 
-    public List<StoredEvent> Generate(int count)
+    public List<StoredEvent> Generate(int count) => [.. Stream(count)];
+
+    /// <summary>The same history, produced lazily (for a million events without holding them all).</summary>
+    public IEnumerable<StoredEvent> Stream(int count)
     {
-        var events = new List<StoredEvent>(count);
+        var produced = 0;
         var hot = Enumerable.Range(0, HotInvoices).Select(i => NewInvoice($"hot-{i:D2}", int.MaxValue, Countries.Length)).ToList();
         var cold = new List<Invoice>();
         var nextCold = 0;
@@ -36,7 +39,7 @@ public sealed class SkewedEventGenerator(int seed = 42)
             cold.Add(NewInvoice($"cold-{nextCold++:D6}", _random.Next(1, 21), _random.Next(1, 3)));
         }
 
-        while (events.Count < count)
+        while (produced < count)
         {
             Invoice invoice;
             var coldSlot = -1;
@@ -50,15 +53,14 @@ public sealed class SkewedEventGenerator(int seed = 42)
                 invoice = cold[coldSlot];
             }
 
-            events.Add(Next(invoice, events.Count));
+            yield return Next(invoice, produced++);
             if (coldSlot >= 0 && invoice.Head.Version >= invoice.Target)
             {
                 cold[coldSlot] = NewInvoice($"cold-{nextCold++:D6}", _random.Next(1, 21), _random.Next(1, 3));
             }
-        }
 
-        InvoiceCount = HotInvoices + nextCold;
-        return events;
+            InvoiceCount = HotInvoices + nextCold;
+        }
     }
 
     private Invoice NewInvoice(string number, int target, int countries)
@@ -114,11 +116,17 @@ public sealed class SkewedEventGenerator(int seed = 42)
             invoice.Transactions[transactionId] = next;
             if (tx is null)
             {
+                invoice.LiveIndex[transactionId] = invoice.Live.Count;
                 invoice.Live.Add(transactionId);
             }
-            else if (next.Voided)
+            else if (next.Voided && invoice.LiveIndex.Remove(transactionId, out var at))
             {
-                invoice.Live.Remove(transactionId);
+                // swap-remove: hot invoices hold tens of thousands of live transactions
+                var last = invoice.Live[^1];
+                invoice.Live[at] = last;
+                invoice.LiveIndex[last] = at;
+                invoice.Live.RemoveAt(invoice.Live.Count - 1);
+                invoice.LiveIndex.Remove(transactionId);
             }
         }
 
@@ -134,5 +142,6 @@ public sealed class SkewedEventGenerator(int seed = 42)
         public InvoiceHead Head { get; set; } = InvoiceHead.Empty;
         public Dictionary<string, TransactionState> Transactions { get; } = new(StringComparer.Ordinal);
         public List<string> Live { get; } = [];
+        public Dictionary<string, int> LiveIndex { get; } = new(StringComparer.Ordinal);
     }
 }
