@@ -2,17 +2,19 @@ using EventLedger.Benchmarks.Infrastructure;
 using EventLedger.Benchmarks.Scenarios;
 using EventLedger.Cli.Hosting;
 using EventLedger.EmbeddedStack;
+using EventLedger.ProjectionHost.Hosting;
 using Microsoft.Extensions.Logging;
 
 // Usage: dotnet run -c Release --project bench/EventLedger.Benchmarks -- [scenario ...] [--ops N] [--concurrency N]
-// Scenarios: append, rebuild [--events N] (default: all). Results go to docs/benchmarks.md, each figure beside its ceiling from the same run.
+// Scenarios: append, catchup, latency, analytics, rebuild (default: all). Each scenario gets a fresh local stack (DynamoDB Local slows
+// down writes to stream-enabled tables while other stream-enabled tables hold records, so scenarios must not share one). Results go to docs/benchmarks.md, each figure beside its ceiling from the same run.
 var scenarios = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToList();
 int Arg(string name, int fallback) =>
     Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
 
 var root = RepositoryRootFinder.Find();
 var options = new BenchOptions(Arg("--ops", 3000), Arg("--concurrency", 8), Path.Combine(root, "docs", "benchmarks.md"));
-var known = new[] { "append", "rebuild" };
+var known = new[] { "append", "catchup", "latency", "analytics", "rebuild" };
 if (scenarios.Count == 0) scenarios.AddRange(known);
 if (scenarios.FirstOrDefault(s => !known.Contains(s)) is { } unknown)
 {
@@ -23,10 +25,10 @@ if (scenarios.FirstOrDefault(s => !known.Contains(s)) is { } unknown)
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
 using var loggerFactory = CliLogging.CreateFactory(LogLevel.Warning);
-await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment() with { RepositoryRoot = root }, loggerFactory.CreateLogger("LocalStack"), cts.Token);
 MachineInfo.WriteTo(options.ReportPath);
 foreach (var scenario in scenarios)
 {
+    await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment() with { RepositoryRoot = root }, loggerFactory.CreateLogger("LocalStack"), cts.Token);
     switch (scenario)
     {
         case "append":
@@ -35,8 +37,24 @@ foreach (var scenario in scenarios)
         case "rebuild":
             await RebuildScenario.RunAsync(stack, options, Arg("--events", 200_000), cts.Token);
             break;
+        case "catchup":
+            await CatchupScenario.RunAsync(stack, options, Arg("--events", 100_000), HostOptions(), cts.Token);
+            break;
+        case "analytics":
+            await AnalyticsScenario.RunAsync(stack, options, Arg("--events", 100_000), Arg("--facts", 1_000_000), Arg("--analytics-batch", 1000), cts.Token);
+            break;
+        case "latency":
+            await LatencyScenario.RunAsync(stack, options, Arg("--rate", 100), Arg("--seconds", 30), new ProjectionHostOptions(), cts.Token);
+            break;
     }
 }
 
 Console.WriteLine($"Results written to {options.ReportPath}");
 return 0;
+
+// The projection host's settings for the scenarios: the product defaults unless --batch / --parallel are given.
+ProjectionHostOptions HostOptions()
+{
+    var defaults = new ProjectionHostOptions();
+    return defaults with { BatchSize = Arg("--batch", defaults.BatchSize), ParallelizationFactor = Arg("--parallel", defaults.ParallelizationFactor) };
+}

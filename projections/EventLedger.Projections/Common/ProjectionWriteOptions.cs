@@ -11,6 +11,18 @@ public sealed record ProjectionWriteOptions
     /// </summary>
     public int MaxConcurrentCalls { get; init; } = 8;
 
+    /// <summary>
+    /// How invoice-totals and country-counts write their rows. False (the default): BatchGetItem, version-guarded fold in
+    /// memory, unconditional BatchWriteItem of the changed rows. This relies on the projection host being the single
+    /// writer per invoice (it holds a lease per shard, and an invoice's events are all in one shard); it is about 4 to 5
+    /// times cheaper on DynamoDB Local than a conditional UpdateItem per row, and uses batch capacity on real DynamoDB.
+    /// True: one conditional UpdateItem per row (ADD the batch's deltas on condition that the row has applied none of the
+    /// batch's events; a read-fold-write on overlap), which stays correct even if two writers apply the same invoice at
+    /// once, e.g. hosts run without leases. Both keep the per-row version guard: an event at or below a row's
+    /// lastAppliedVersion changes nothing.
+    /// </summary>
+    public bool ConditionalRowWrites { get; init; }
+
     /// <summary>Rounds of re-sending BatchGetItem/BatchWriteItem leftovers (UnprocessedKeys/Items) before giving up.</summary>
     public int MaxUnprocessedRetries { get; init; } = 10;
 

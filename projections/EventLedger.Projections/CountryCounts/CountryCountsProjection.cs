@@ -7,9 +7,12 @@ using EventLedger.Projections.DynamoDb;
 namespace EventLedger.Projections.CountryCounts;
 
 /// <summary>
-/// Keeps country-counts: one conditional UpdateItem per (invoice, country) per batch (ADD the count deltas, SET or
-/// REMOVE the verifier, SET the version) on condition that the row has applied none of the batch's events for it;
-/// on overlap, the read-fold-write fallback (see <see cref="ReadFoldWrite"/>).
+/// Keeps country-counts. By default with batch calls (<see cref="BatchReadFoldPut"/>): BatchGetItem of the batch's
+/// (invoice, country) rows, the version-guarded fold in memory, BatchWriteItem of the changed rows; this relies on the
+/// host's shard lease making it the single writer per invoice (see <see cref="ProjectionWriteOptions.ConditionalRowWrites"/>).
+/// With <see cref="ProjectionWriteOptions.ConditionalRowWrites"/>: one conditional UpdateItem per (invoice, country) per
+/// batch (ADD the count deltas, SET or REMOVE the verifier, SET the version) on condition that the row has applied none
+/// of the batch's events for it; on overlap, the read-fold-write fallback (see <see cref="ReadFoldWrite"/>).
 /// </summary>
 public sealed class CountryCountsProjection : IProjection
 {
@@ -41,6 +44,14 @@ public sealed class CountryCountsProjection : IProjection
         }
 
         using var db = new BoundedDynamoDb(_dynamoDb, _options);
+        if (!_options.ConditionalRowWrites)
+        {
+            await BatchReadFoldPut.RunAsync(db, TableName, changes, c => (c.InvoiceNumber, c.Country), r => (r.InvoiceNumber, r.Country),
+                c => CountryCountsTable.Key(c.InvoiceNumber, c.Country), CountryCountsTable.FromItem,
+                (row, change) => CountryCountsFold.Apply(row, change.Events), CountryCountsTable.ToItem, cancellationToken);
+            return;
+        }
+
         await Task.WhenAll(changes.Select(change => WriteAsync(db, change, cancellationToken)));
     }
 

@@ -7,9 +7,13 @@ using EventLedger.Projections.DynamoDb;
 namespace EventLedger.Projections.InvoiceTotals;
 
 /// <summary>
-/// Keeps invoice-totals: one conditional UpdateItem per invoice per batch (ADD the batch's deltas, SET the version), on
-/// condition that the row has applied none of the batch's events. If it has (redelivery, overlap), the condition fails
-/// and the row is read, only newer events are folded, and it is written back on condition of the version read.
+/// Keeps invoice-totals. By default with batch calls (<see cref="BatchReadFoldPut"/>): BatchGetItem of the batch's
+/// invoices, the version-guarded fold in memory, BatchWriteItem of the changed rows; this relies on the host's shard lease
+/// making it the single writer per invoice (see <see cref="ProjectionWriteOptions.ConditionalRowWrites"/> for the trade-off).
+/// With <see cref="ProjectionWriteOptions.ConditionalRowWrites"/>: one conditional UpdateItem per invoice per batch (ADD
+/// the batch's deltas, SET the version), on condition that the row has applied none of the batch's events; if it has
+/// (redelivery, overlap), the condition fails and the row is read, only newer events are folded, and it is written back
+/// on condition of the version read.
 /// </summary>
 public sealed class InvoiceTotalsProjection : IProjection
 {
@@ -41,6 +45,14 @@ public sealed class InvoiceTotalsProjection : IProjection
         }
 
         using var db = new BoundedDynamoDb(_dynamoDb, _options);
+        if (!_options.ConditionalRowWrites)
+        {
+            await BatchReadFoldPut.RunAsync(db, TableName, changes, c => c.InvoiceNumber, r => r.InvoiceNumber,
+                c => InvoiceTotalsTable.Key(c.InvoiceNumber), InvoiceTotalsTable.FromItem,
+                (row, change) => InvoiceTotalsFold.Apply(row, change.Events), InvoiceTotalsTable.ToItem, cancellationToken);
+            return;
+        }
+
         await Task.WhenAll(changes.Select(change => WriteAsync(db, change, cancellationToken)));
     }
 

@@ -30,6 +30,10 @@ public sealed partial class ProjectionHostService(
     private readonly ConcurrentDictionary<string, RunningSubscription> _running = new(StringComparer.Ordinal);
     private readonly ILogger _logger = loggerFactory.CreateLogger<ProjectionHostService>();
     private readonly SemaphoreSlim _gate = new(1, 1);
+    // The subscriptions of this host read the same shards; sharing their GetRecords pages reads and decodes each shard
+    // once instead of once per read model (on DynamoDB Local, where one thread serves everything, that is most of the
+    // catch-up cost). Each subscription still keeps its own position, leases and checkpoints.
+    private readonly IDynamoDbStreams _reads = new SharedStreamReads(streams);
     private readonly string _ownerId = options.OwnerId ?? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
     private DeadLetterStore? _deadLetters;
     private DynamoDbLeaseStore? _leases;
@@ -89,7 +93,7 @@ public sealed partial class ProjectionHostService(
                     CreateTablesIfMissing = false,
                     IsTransientFailure = TransientFailures.IsTransient,
                 },
-                streams,
+                _reads,
                 _leases!,
                 hosted.Checkpoints ?? new DynamoDbCheckpointStore(dynamoDb, options.LeaseTable),
                 _deadLetters!,

@@ -110,6 +110,22 @@ public sealed class DynamoDbReadModelsTests(StackFixture fixture) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Conditional_row_writes_end_as_the_batch_path_including_overlap_and_redelivery()
+    {
+        var events = MixedLog().Events;
+        var batched = await NewStoreAsync("batched");
+        var conditional = await NewStoreAsync("conditional", new ProjectionWriteOptions { ConditionalRowWrites = true });
+
+        await batched.ApplyAsync(events);
+        await conditional.ApplyAsync([.. events.Where(e => e.Version <= 3)]);
+        await conditional.ApplyAsync(events);
+        await conditional.ApplyAsync([.. events.Where(e => e.Version <= 2)]);
+
+        AssertSameSnapshots(await batched.SnapshotAsync(), await conditional.SnapshotAsync());
+        await AssertMatchesFoldsAsync(conditional, events);
+    }
+
+    [Fact]
     public async Task An_older_batch_after_a_newer_one_changes_nothing()
     {
         var store = await NewStoreAsync("older");
@@ -231,9 +247,9 @@ public sealed class DynamoDbReadModelsTests(StackFixture fixture) : IAsyncLifeti
         }
     }
 
-    private async Task<ReadModelStore> NewStoreAsync(string name)
+    private async Task<ReadModelStore> NewStoreAsync(string name, ProjectionWriteOptions? options = null)
     {
-        var store = await ReadModelStore.CreateAsync(fixture.DynamoDb, StackFixture.NewPrefix(name));
+        var store = await ReadModelStore.CreateAsync(fixture.DynamoDb, StackFixture.NewPrefix(name), options);
         _stores.Add(store);
         return store;
     }

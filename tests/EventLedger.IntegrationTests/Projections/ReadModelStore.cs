@@ -33,8 +33,8 @@ public sealed class ReadModelStore
     public InvoiceTransactionsQueries Transactions { get; }
     public InvoiceHistoryQueries History { get; }
 
-    public static async Task<ReadModelStore> CreateAsync(IAmazonDynamoDB dynamoDb, string prefix) =>
-        new(dynamoDb, prefix, await EventLedger.Projections.ProjectionRegistrations.CreateDynamoDbProjectionsAsync(dynamoDb, prefix));
+    public static async Task<ReadModelStore> CreateAsync(IAmazonDynamoDB dynamoDb, string prefix, ProjectionWriteOptions? options = null) =>
+        new(dynamoDb, prefix, await EventLedger.Projections.ProjectionRegistrations.CreateDynamoDbProjectionsAsync(dynamoDb, prefix, options: options));
 
     public string TableName(string readModel) => new ReadModelTable(Prefix, readModel, 1).TableName;
 

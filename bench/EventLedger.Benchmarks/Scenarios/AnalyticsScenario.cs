@@ -1,0 +1,265 @@
+using System.Diagnostics;
+using EventLedger.Benchmarks.Infrastructure;
+using EventLedger.Domain.Invoices;
+using EventLedger.EmbeddedStack;
+using EventLedger.EventStore.Events;
+using EventLedger.Projections.Analytics;
+using EventLedger.Projections.Contracts;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace EventLedger.Benchmarks.Scenarios;
+
+/// <summary>
+/// The analytics read model (brief §10): catch-up of N skewed events through <see cref="AnalyticsProjection.ApplyAsync"/>
+/// in stream-sized batches with checkpoints, next to raw binary COPY of the same rows (facts, transactions, invoices)
+/// into the same tables of a fresh schema in the same run; then the daily and per-country queries at ~1,000,000 facts
+/// (bulk-loaded with <see cref="AnalyticsBulkLoader"/>), each timed several times, p50 reported.
+/// </summary>
+public static class AnalyticsScenario
+{
+    public static async Task RunAsync(LocalStack stack, BenchOptions options, int eventCount, int queryFacts, int batchSize, CancellationToken ct)
+    {
+        var report = new BenchReport("analytics", "Analytics read model (PostgreSQL)");
+        var connection = stack.PostgresConnectionString ?? throw new InvalidOperationException("No PostgreSQL in the local stack.");
+        var run = $"{DateTime.UtcNow:HHmmss}";
+
+        Console.WriteLine($"Analytics scenario: generating {eventCount:N0} skewed events…");
+        var events = new SkewedEventGenerator(7).Generate(eventCount);
+
+        // (1) the projection, batch by batch, each batch one transaction with its checkpoint.
+        await using var projected = AnalyticsStore.Create(connection, $"bench_proj_{run}");
+        await projected.MigrateAsync(ct);
+        var projection = new AnalyticsProjection(projected);
+        var warm = AnalyticsStore.Create(connection, $"bench_warm_{run}");
+        await using (warm)
+        {
+            await warm.MigrateAsync(ct);
+            var warmProjection = new AnalyticsProjection(warm);
+            foreach (var chunk in new SkewedEventGenerator(99).Generate(5_000).Chunk(batchSize))
+            {
+                await warmProjection.ApplyAsync(new ProjectionBatch(chunk, null), ct);
+            }
+
+            await warm.DropSchemaAsync(ct);
+        }
+
+        long applied = 0;
+        var clock = Stopwatch.StartNew();
+        using (Progress.Every(() => $"analytics projection: {Interlocked.Read(ref applied):N0}/{events.Count:N0} ({Interlocked.Read(ref applied) / clock.Elapsed.TotalSeconds:N0}/s)"))
+        {
+            var batchNumber = 0;
+            foreach (var chunk in events.Chunk(batchSize))
+            {
+                batchNumber++;
+                var position = new StreamPosition("analytics-v1", "shardId-bench", $"{batchNumber:D21}");
+                await projection.ApplyAsync(new ProjectionBatch(chunk, position), ct);
+                Interlocked.Add(ref applied, chunk.Length);
+            }
+        }
+
+        var projectionSeconds = clock.Elapsed.TotalSeconds;
+        Progress.Done();
+        var projectionRate = events.Count / projectionSeconds;
+        Console.WriteLine($"  projection: {events.Count:N0} events in {projectionSeconds:F1} s = {projectionRate:N0} events/s");
+
+        // (2) raw binary COPY of the same rows into the same tables (fresh schema, indexes in place).
+        await using var copied = AnalyticsStore.Create(connection, $"bench_copy_{run}");
+        await copied.MigrateAsync(ct);
+        var rows = RowsOf(events);
+        clock.Restart();
+        await using (var dataSource = NpgsqlDataSource.Create(connection))
+        await using (var conn = await dataSource.OpenConnectionAsync(ct))
+        await using (var tx = await conn.BeginTransactionAsync(ct))
+        {
+            await CopyAsync(conn, copied.Schema, rows, ct);
+            await tx.CommitAsync(ct);
+        }
+
+        var copySeconds = clock.Elapsed.TotalSeconds;
+        var copyRate = events.Count / copySeconds;
+        var copyRows = rows.Facts.Count + rows.Transactions.Count + rows.Invoices.Count;
+        Console.WriteLine($"  raw COPY: {copyRows:N0} rows ({events.Count:N0} events) in {copySeconds:F2} s = {copyRows / copySeconds:N0} rows/s");
+
+        // Same content: counts and sums of both schemas.
+        var a = await SummaryAsync(connection, projected.Schema, ct);
+        var b = await SummaryAsync(connection, copied.Schema, ct);
+        if (a != b)
+        {
+            throw new InvalidOperationException($"PROJECTION AND RAW COPY DIFFER: {a} vs {b}");
+        }
+
+        Console.WriteLine($"  same content: {a}");
+
+        // (3) queries at ~1,000,000 facts.
+        var queryEvents = (int)(queryFacts / 0.9);
+        Console.WriteLine($"  bulk-loading {queryEvents:N0} events (~{queryFacts:N0} facts) for the queries…");
+        await using var big = AnalyticsStore.Create(connection, $"bench_big_{run}");
+        await big.MigrateAsync(ct);
+        clock.Restart();
+        AnalyticsBulkLoadResult loaded;
+        long read = 0;
+        using (Progress.Every(() => $"bulk load: {Interlocked.Read(ref read):N0}/{queryEvents:N0} events"))
+        {
+            loaded = await new AnalyticsBulkLoader(big).LoadAsync(
+                Async(new SkewedEventGenerator(11).Stream(queryEvents)),
+                new Progress<AnalyticsBulkLoadProgress>(p => Interlocked.Exchange(ref read, p.EventsRead)), ct);
+        }
+
+        Progress.Done();
+        var loadSeconds = clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"  bulk load: {loaded.Events:N0} events, {loaded.Facts:N0} facts, {loaded.Transactions:N0} transactions in {loadSeconds:F1} s");
+        await using (var dataSource = NpgsqlDataSource.Create(connection))
+        await using (var analyze = dataSource.CreateCommand($"analyze {big.Schema}.facts; analyze {big.Schema}.transactions; analyze {big.Schema}.invoices"))
+        {
+            await analyze.ExecuteNonQueryAsync(ct);
+        }
+
+        var queries = new AnalyticsQueries(big);
+        var from = new DateOnly(2026, 1, 1);
+        var to = new DateOnly(2026, 3, 1);
+        var month = new DateOnly(2026, 1, 31);
+        var dailyAll = await TimeAsync(() => queries.DailyAsync(from, to, ct));
+        var dailyMonth = await TimeAsync(() => queries.DailyAsync(from, month, ct));
+        var countries = await TimeAsync(() => queries.CountriesAsync(ct));
+
+        report.Add(new("analytics projection catch-up (AnalyticsProjection.ApplyAsync, one transaction + checkpoint per batch)", projectionRate, "events/s",
+            "target", 10_000, 1, $"{events.Count:N0} events in batches of {batchSize:N0}"));
+        report.Add(new("analytics projection vs raw binary COPY of the same rows", projectionRate, "events/s",
+            "raw COPY into the same tables", copyRate, null, $"COPY: {copyRows:N0} rows in {copySeconds:F2} s = {copyRows / copySeconds:N0} rows/s"));
+        report.Add(new("bulk load (AnalyticsBulkLoader, COPY + index rebuild)", loaded.Events / loadSeconds, "events/s", "raw COPY above", copyRate, null,
+            $"{loaded.Events:N0} events, {loaded.Facts:N0} facts, {loaded.Transactions:N0} transactions in {loadSeconds:F1} s"));
+        report.Add(new($"GET /analytics/daily query, 60 days, at {loaded.Facts:N0} facts, p50", dailyAll.P50, "ms", "", null, null, $"{dailyAll.Rows} rows; p50 of {dailyAll.Runs} runs, max {dailyAll.Max:F1} ms"));
+        report.Add(new($"daily query, 31 days, at {loaded.Facts:N0} facts, p50", dailyMonth.P50, "ms", "", null, null, $"{dailyMonth.Rows} rows; p50 of {dailyMonth.Runs} runs, max {dailyMonth.Max:F1} ms"));
+        report.Add(new($"GET /analytics/countries query at {loaded.Facts:N0} facts, p50", countries.P50, "ms", "", null, null, $"{countries.Rows} rows; p50 of {countries.Runs} runs, max {countries.Max:F1} ms"));
+        report.Note($"Catch-up input: {events.Count:N0} skewed events (hot invoices, cold bursts, records/adjustments/voids/verifier changes; see the catch-up section), " +
+            $"applied in batches of {batchSize:N0} (a stream page) after a 5,000-event warm-up in a throw-away schema. Raw COPY writes the same facts, final transaction " +
+            "states and invoice versions in one transaction with binary COPY into a freshly migrated schema (indexes in place). Both schemas end with the same counts and sums.");
+        report.Note("The queries run against the transactions table (live rows at current amounts, partial indexes on live rows); " +
+            "each was run 7 times after one untimed run, after ANALYZE. " + CatchupScenario.Load());
+        report.WriteTo(options.ReportPath);
+    }
+
+    private sealed record Rows(List<StoredEvent> Facts, List<(StoredEvent Last, TransactionState State)> Transactions, List<(string Invoice, long Version, DateTimeOffset At)> Invoices);
+
+    private static Rows RowsOf(List<StoredEvent> events)
+    {
+        var facts = events.Where(e => InvoiceDecider.TransactionIdOf(e.Data) is not null).ToList();
+        var states = new Dictionary<(string, string), (StoredEvent Last, TransactionState State)>();
+        foreach (var e in facts)
+        {
+            var key = (e.StreamId, InvoiceDecider.TransactionIdOf(e.Data)!);
+            var current = states.TryGetValue(key, out var s) ? s.State : null;
+            states[key] = (e, InvoiceDecider.Evolve(current, e.Data)!);
+        }
+
+        var invoices = events.GroupBy(e => e.StreamId).Select(g => (g.Key, g.Max(e => e.Version), g.MaxBy(e => e.Version)!.RecordedAt)).ToList();
+        return new Rows(facts, [.. states.Values], invoices);
+    }
+
+    private static async Task CopyAsync(NpgsqlConnection conn, string schema, Rows rows, CancellationToken ct)
+    {
+        await using (var copy = await conn.BeginBinaryImportAsync(
+            $"copy {schema}.facts (invoice_number, version, event_id, event_type, transaction_id, amount, amount_delta, count_delta, currency, country, invoice_date, recorded_at) from stdin (format binary)", ct))
+        {
+            foreach (var e in rows.Facts)
+            {
+                var (txId, amount, delta, count, currency, country, date) = e.Data switch
+                {
+                    TransactionRecorded r => (r.TransactionId, r.Amount, r.Amount, (short)1, r.Currency, r.Country, r.InvoiceDate),
+                    TransactionAdjusted a => (a.TransactionId, a.NewAmount, a.NewAmount - a.PreviousAmount, (short)0, a.Currency, a.Country, a.InvoiceDate),
+                    TransactionVoided v => (v.TransactionId, v.Amount, -v.Amount, (short)-1, v.Currency, v.Country, v.InvoiceDate),
+                    _ => throw new InvalidOperationException(),
+                };
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(e.StreamId, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(e.Version, NpgsqlDbType.Bigint, ct);
+                await copy.WriteAsync(e.EventId, NpgsqlDbType.Uuid, ct);
+                await copy.WriteAsync(e.EventType, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(txId, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(amount, NpgsqlDbType.Numeric, ct);
+                await copy.WriteAsync(delta, NpgsqlDbType.Numeric, ct);
+                await copy.WriteAsync(count, NpgsqlDbType.Smallint, ct);
+                await copy.WriteAsync(currency, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(country, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(date, NpgsqlDbType.Date, ct);
+                await copy.WriteAsync(e.RecordedAt.UtcDateTime, NpgsqlDbType.TimestampTz, ct);
+            }
+
+            await copy.CompleteAsync(ct);
+        }
+
+        await using (var copy = await conn.BeginBinaryImportAsync(
+            $"copy {schema}.transactions (invoice_number, transaction_id, amount, currency, country, invoice_date, status, last_version) from stdin (format binary)", ct))
+        {
+            foreach (var (last, state) in rows.Transactions)
+            {
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(last.StreamId, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(state.TransactionId, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(state.Amount, NpgsqlDbType.Numeric, ct);
+                await copy.WriteAsync(last.Data switch { TransactionRecorded r => r.Currency, TransactionAdjusted a => a.Currency, TransactionVoided v => v.Currency, _ => "" }, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(state.Country, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(state.InvoiceDate, NpgsqlDbType.Date, ct);
+                await copy.WriteAsync(state.Voided ? "voided" : "live", NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(last.Version, NpgsqlDbType.Bigint, ct);
+            }
+
+            await copy.CompleteAsync(ct);
+        }
+
+        await using (var copy = await conn.BeginBinaryImportAsync($"copy {schema}.invoices (invoice_number, applied_version, updated_at) from stdin (format binary)", ct))
+        {
+            foreach (var (invoice, version, at) in rows.Invoices)
+            {
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(invoice, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(version, NpgsqlDbType.Bigint, ct);
+                await copy.WriteAsync(at.UtcDateTime, NpgsqlDbType.TimestampTz, ct);
+            }
+
+            await copy.CompleteAsync(ct);
+        }
+    }
+
+    private static async Task<string> SummaryAsync(string connection, string schema, CancellationToken ct)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(connection);
+        await using var command = dataSource.CreateCommand($"""
+            select (select count(*) from {schema}.facts), (select coalesce(sum(amount_delta), 0) from {schema}.facts),
+                   (select count(*) from {schema}.transactions), (select coalesce(sum(amount), 0) from {schema}.transactions where status = 'live'),
+                   (select count(*) from {schema}.invoices), (select coalesce(sum(applied_version), 0) from {schema}.invoices)
+            """);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return $"facts {reader.GetInt64(0):N0} (Σ delta {reader.GetDecimal(1)}), transactions {reader.GetInt64(2):N0} (Σ live {reader.GetDecimal(3)}), invoices {reader.GetInt64(4):N0} (Σ version {reader.GetDecimal(5)})";
+    }
+
+    private sealed record Timing(double P50, double Max, int Rows, int Runs);
+
+    private static async Task<Timing> TimeAsync<T>(Func<Task<IReadOnlyList<T>>> query)
+    {
+        const int runs = 7;
+        var rows = (await query()).Count;
+        var times = new List<double>();
+        for (var i = 0; i < runs; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            rows = (await query()).Count;
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+
+        times.Sort();
+        return new Timing(times[runs / 2], times[^1], rows, runs);
+    }
+
+    private static async IAsyncEnumerable<StoredEvent> Async(IEnumerable<StoredEvent> events)
+    {
+        foreach (var e in events)
+        {
+            yield return e;
+        }
+
+        await Task.CompletedTask;
+    }
+}

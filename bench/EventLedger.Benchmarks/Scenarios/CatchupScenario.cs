@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using EventLedger.Benchmarks.Infrastructure;
+using EventLedger.Cli.Hosting;
+using EventLedger.EmbeddedStack;
+using EventLedger.EventStore.Events;
+using EventLedger.EventStore.Tables;
+using EventLedger.ProjectionHost.Hosting;
+using EventLedger.Projections;
+using EventLedger.Projections.Common;
+using EventLedger.Projections.Contracts;
+using EventLedger.Projections.CountryCounts;
+using EventLedger.Projections.InvoiceHistory;
+using EventLedger.Projections.InvoiceTotals;
+using EventLedger.Projections.InvoiceTransactions;
+using EventLedger.Streams.Client;
+using Microsoft.Extensions.Logging;
+
+namespace EventLedger.Benchmarks.Scenarios;
+
+/// <summary>
+/// Catch-up into the four DynamoDB read models (brief §10): seeds N skewed events into a fresh stream-enabled events
+/// table, then measures in one run (a) a raw GetRecords read of the whole stream, (b) the design pattern's Lambda: one
+/// version-guarded UpdateItem (PutItem for history) per record per read model, and (c) the projection host catching up
+/// from TRIM_HORIZON; the end states of (b) and (c) must be identical, item by item.
+/// </summary>
+public static class CatchupScenario
+{
+    public static async Task RunAsync(LocalStack stack, BenchOptions options, int eventCount, ProjectionHostOptions hostSettings, CancellationToken ct)
+    {
+        var report = new BenchReport("catchup", "Catch-up into the DynamoDB read models (skewed mix)");
+        var run = $"cu{DateTime.UtcNow:HHmmss}-";
+        var settings = EventLedgerSettings.FromStack(stack, run);
+        using var db = DynamoDbClients.Create(settings.DynamoDbEndpoint);
+        using var streams = DynamoDbStreamsClient.ForEndpoint(settings.DynamoDbEndpoint!);
+        var eventStore = new EventStoreTables(run);
+        await EventStoreSchema.EnsureCreatedAsync(db, eventStore, ct);
+        var streamArn = await EventStoreSchema.GetStreamArnAsync(db, eventStore, ct);
+
+        Console.WriteLine($"Catch-up scenario: generating {eventCount:N0} skewed events through InvoiceDecider…");
+        var generator = new SkewedEventGenerator();
+        var events = generator.Generate(eventCount);
+        var hotEvents = events.Count(e => e.StreamId.StartsWith("hot-", StringComparison.Ordinal));
+        var mix = events.GroupBy(e => e.EventType).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count():N0}");
+        Console.WriteLine($"  {generator.InvoiceCount:N0} invoices; hot invoices hold {hotEvents:N0} events; {string.Join(", ", mix)}");
+
+        var seed = await SeedAsync(db, eventStore.Events, events, ct);
+        Console.WriteLine($"  seeded {events.Count:N0} events with BatchWriteItem in {seed.TotalSeconds:F1} s ({events.Count / seed.TotalSeconds:N0} items/s)");
+
+        // (a) raw read of the whole stream.
+        var clock = Stopwatch.StartNew();
+        var read = await StreamTools.ReadAllAsync(streams, streamArn, events.Count, null, "raw GetRecords", ct);
+        var rawRead = read / clock.Elapsed.TotalSeconds;
+        Progress.Done();
+        Console.WriteLine($"  raw stream read: {read:N0} records in {clock.Elapsed.TotalSeconds:F1} s = {rawRead:N0} records/s");
+
+        // (c) the projection host, catching up the four read models from TRIM_HORIZON (run before the baseline so the JVM is
+        // equally warm for both: the seeding and the raw read warmed it up).
+        var hostPrefix = $"{run}host-";
+        await ProjectionRegistrations.CreateDynamoDbProjectionsAsync(db, hostPrefix, cancellationToken: ct);
+        var (hostSeconds, hostDetail) = await RunHostAsync(db, streams, eventStore, hostSettings with { TablePrefix = hostPrefix }, events.Count, ct);
+        var hostRate = events.Count / hostSeconds;
+        Console.WriteLine($"  projection host: {events.Count:N0} events in {hostSeconds:F1} s = {hostRate:N0} events/s");
+
+        // (b) the one-UpdateItem-per-record consumer.
+        var basePrefix = $"{run}lambda-";
+        var baseline = new PerRecordConsumer(db, basePrefix);
+        await ProjectionRegistrations.CreateDynamoDbProjectionsAsync(db, basePrefix, cancellationToken: ct);
+        clock.Restart();
+        var consumed = await StreamTools.ReadAllAsync(streams, streamArn, events.Count, baseline.ApplyPageAsync, "per-record consumer", ct);
+        var baseSeconds = clock.Elapsed.TotalSeconds;
+        Progress.Done();
+        var baseRate = consumed / baseSeconds;
+        Console.WriteLine($"  per-record consumer: {consumed:N0} records, {baseline.Writes:N0} writes in {baseSeconds:F1} s = {baseRate:N0} records/s");
+
+        Console.WriteLine("  comparing end states…");
+        var compared = await CompareAsync(db, hostPrefix, basePrefix, events.Count, ct);
+
+        report.Add(new("projection host catch-up, 4 read models from TRIM_HORIZON", hostRate, "events/s",
+            "one-UpdateItem-per-record consumer", baseRate, 5, hostDetail));
+        report.Add(new("one-UpdateItem-per-record consumer (design pattern's Lambda)", baseRate, "records/s",
+            "raw stream read", rawRead, null, $"{baseline.Writes:N0} conditional writes, {baseline.Writes / baseSeconds:N0} writes/s"));
+        report.Add(new("raw stream read (GetRecords loop, Limit 1000)", rawRead, "records/s", "brief: ~43,000 records/s", 43_000, null));
+        report.Add(new("projection host vs raw stream read", hostRate, "events/s", "raw stream read", rawRead, null));
+        report.Note($"{events.Count:N0} events over {generator.InvoiceCount:N0} invoices: {SkewedEventGenerator.HotInvoices} hot invoices hold " +
+            $"{hotEvents:N0} events (thousands of transactions each); cold invoices arrive in bursts ({SkewedEventGenerator.ActiveColdInvoices} active at a time, 1–20 events each). " +
+            $"Mix: {string.Join(", ", events.GroupBy(e => e.EventType).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count():N0}"))}. " +
+            "Generated through InvoiceDecider.Decide/Evolve and seeded with BatchWriteItem of EventItem.ToItem items (at most one event per invoice per call, calls per invoice in order).");
+        report.Note("The per-record consumer reads the same stream with GetRecords (Limit 1000) and, for every record, issues one conditional " +
+            "UpdateItem per read model (invoice-totals, country-counts, invoice-transactions; a conditional PutItem for invoice-history), guarded by " +
+            "`lastAppliedVersion < :version`; records of a page run in 8 lanes keyed by invoice (per-invoice order kept), a record's writes concurrently.");
+        report.Note($"End states identical: {compared}. Ignored: nothing (updatedAt is the event's RecordedAt on both sides).");
+        report.Note($"Seeding: {events.Count / seed.TotalSeconds:N0} items/s through BatchWriteItem (brief: ~5,000 items/s). {Load()}");
+        report.WriteTo(options.ReportPath);
+    }
+
+    public static string Load() => File.Exists("/proc/loadavg")
+        ? $"Machine load during the run (1/5/15-min load average on 2 cores): {string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3))}."
+        : "";
+
+    /// <summary>Seeds the events with BatchWriteItem: lanes by invoice, each lane's calls in order, at most one event per invoice per call.</summary>
+    private static async Task<TimeSpan> SeedAsync(IAmazonDynamoDB db, string table, List<StoredEvent> events, CancellationToken ct)
+    {
+        const int lanes = 8;
+        var byLane = events.GroupBy(e => Lane(e.StreamId, lanes)).Select(g => g.ToList()).ToList();
+        long written = 0;
+        var clock = Stopwatch.StartNew();
+        using (Progress.Every(() => $"seeding: {Interlocked.Read(ref written):N0}/{events.Count:N0} ({Interlocked.Read(ref written) / clock.Elapsed.TotalSeconds:N0}/s)"))
+        {
+            await Task.WhenAll(byLane.Select(lane => Task.Run(async () =>
+            {
+                var batch = new List<StoredEvent>(25);
+                var invoices = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var e in lane)
+                {
+                    if (batch.Count == 25 || invoices.Contains(e.StreamId))
+                    {
+                        await WriteAsync(batch);
+                        batch.Clear();
+                        invoices.Clear();
+                    }
+
+                    batch.Add(e);
+                    invoices.Add(e.StreamId);
+                }
+
+                await WriteAsync(batch);
+            }, ct)));
+        }
+
+        Progress.Done();
+        return clock.Elapsed;
+
+        async Task WriteAsync(List<StoredEvent> batch)
+        {
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            List<WriteRequest> pending = [.. batch.Select(e => new WriteRequest { PutRequest = new PutRequest { Item = EventItem.ToItem(e) } })];
+            while (pending.Count > 0)
+            {
+                var response = await db.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = new() { [table] = pending } }, ct);
+                pending = response.UnprocessedItems?.GetValueOrDefault(table) ?? [];
+            }
+
+            Interlocked.Add(ref written, batch.Count);
+        }
+    }
+
+    private static int Lane(string invoice, int lanes) =>
+        invoice.StartsWith("hot-", StringComparison.Ordinal)
+            ? int.Parse(invoice.AsSpan(4), System.Globalization.CultureInfo.InvariantCulture) % lanes
+            : (int)((uint)StringComparer.Ordinal.GetHashCode(invoice) % lanes);
+
+    private static async Task<(double Seconds, string Detail)> RunHostAsync(
+        IAmazonDynamoDB db, IDynamoDbStreams streams, EventStoreTables eventStore, ProjectionHostOptions hostOptions, int expected, CancellationToken ct)
+    {
+        using var loggers = CliLogging.CreateFactory(LogLevel.Warning);
+        var prefix = hostOptions.TablePrefix;
+        var readModels = ProjectionRegistrations.DynamoDb.Select(r => new HostedReadModel(r.Name, r.SchemaVersion, async (version, token) =>
+            new HostedProjection(await ProjectionRegistrations.CreateDynamoDbProjectionAsync(db, new ReadModelTable(prefix, r.Name, version), null, token))));
+        await using var host = new ProjectionHostService(db, streams, eventStore, hostOptions, new StaticReadModelCatalog(prefix), readModels, loggers);
+        var clock = Stopwatch.StartNew();
+        await host.StartAsync(ct);
+        IReadOnlyList<RunningSubscriptionStatus> status = [];
+        using (Progress.Every(() => "projection host: " + string.Join(", ", status.Select(s => $"{s.ReadModel} {s.Subscription.RecordsProcessed:N0}"))))
+        {
+            while (true)
+            {
+                status = host.GetStatus();
+                if (status.Count == ProjectionRegistrations.DynamoDb.Count
+                    && status.All(s => s.Subscription.RecordsProcessed >= expected && s.Subscription.LagMilliseconds == 0))
+                {
+                    break;
+                }
+
+                if (status.Any(s => s.Subscription.DeadLetterCount > 0))
+                {
+                    throw new InvalidOperationException("The projection host parked records in the dead-letter store: " +
+                        string.Join(", ", status.Select(s => $"{s.ReadModel} {s.Subscription.DeadLetterCount}")));
+                }
+
+                if (clock.Elapsed > TimeSpan.FromMinutes(20))
+                {
+                    throw new TimeoutException("The projection host did not catch up within 20 minutes.");
+                }
+
+                await Task.Delay(10, ct);
+            }
+        }
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        Progress.Done();
+        await host.StopAsync(ct);
+        return (seconds, $"BatchSize {hostOptions.BatchSize}, ParallelizationFactor {hostOptions.ParallelizationFactor}, 4 subscriptions");
+    }
+
+    private static async Task<string> CompareAsync(IAmazonDynamoDB db, string hostPrefix, string basePrefix, int expectedEvents, CancellationToken ct)
+    {
+        var parts = new List<string>();
+        await CompareTableAsync(InvoiceTotalsProjection.ProjectionName, InvoiceTotalsTable.FromItem);
+        await CompareTableAsync(CountryCountsProjection.ProjectionName, CountryCountsTable.FromItem);
+        await CompareTableAsync(InvoiceTransactionsProjection.ProjectionName, InvoiceTransactionsTable.FromItem);
+        var history = await CompareTableAsync(InvoiceHistoryProjection.ProjectionName, InvoiceHistoryTable.FromItem);
+        if (history != expectedEvents)
+        {
+            throw new InvalidOperationException($"invoice-history holds {history:N0} rows, expected {expectedEvents:N0}.");
+        }
+
+        return string.Join("; ", parts);
+
+        async Task<int> CompareTableAsync<TRow>(string name, Func<IReadOnlyDictionary<string, AttributeValue>, TRow> fromItem)
+            where TRow : notnull
+        {
+            var hostItems = await StreamTools.ScanAsync(db, new ReadModelTable(hostPrefix, name, 1).TableName, ct);
+            var baseItems = await StreamTools.ScanAsync(db, new ReadModelTable(basePrefix, name, 1).TableName, ct);
+            var hostRows = hostItems.Select(i => fromItem(i)).ToHashSet();
+            var baseRows = baseItems.Select(i => fromItem(i)).ToHashSet();
+            var onlyHost = hostRows.Except(baseRows).ToList();
+            var onlyBase = baseRows.Except(hostRows).ToList();
+            if (onlyHost.Count > 0 || onlyBase.Count > 0 || hostItems.Count != baseItems.Count)
+            {
+                throw new InvalidOperationException(
+                    $"END STATES DIFFER in {name}: host {hostItems.Count:N0} rows, per-record consumer {baseItems.Count:N0}; " +
+                    $"{onlyHost.Count} only in host (e.g. {onlyHost.FirstOrDefault()}), {onlyBase.Count} only in consumer (e.g. {onlyBase.FirstOrDefault()}).");
+            }
+
+            parts.Add($"{name} {hostItems.Count:N0} rows");
+            Console.WriteLine($"    {name}: {hostItems.Count:N0} rows identical");
+            return hostItems.Count;
+        }
+    }
+}

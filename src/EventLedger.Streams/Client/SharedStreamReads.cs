@@ -1,0 +1,186 @@
+using System.Collections.Concurrent;
+using EventLedger.Streams.Client.Model;
+
+namespace EventLedger.Streams.Client;
+
+/// <summary>
+/// Lets several consumers of the same shard in one process (the projection host runs one subscription per read-model
+/// version, each with its own leases and checkpoints) share GetRecords calls: a page read from a position is kept for a
+/// short while and handed to every reader that asks for the same position, so a shard is read and decoded once instead
+/// of once per read model. Readers stay independent: each keeps its own position and may fall behind, in which case it
+/// reads for itself. Only non-empty pages are kept (an empty answer depends on when it was asked).
+/// </summary>
+/// <remarks>
+/// It hands out its own iterators, <c>shared|…</c>, which name a position (TRIM_HORIZON or after a sequence number) rather
+/// than a DynamoDB iterator; a miss turns the position into a real iterator (the one the previous page returned, or a
+/// GetShardIterator call). LATEST and AT_SEQUENCE_NUMBER iterators pass straight through. Records are shared objects:
+/// readers must not modify them. A shared read is not cancelled with the reader that started it (others may wait on it);
+/// the HTTP client's timeout bounds it.
+/// </remarks>
+public sealed class SharedStreamReads(IDynamoDbStreams inner, int maxCachedRecords = 20_000, TimeSpan? pageLifetime = null) : IDynamoDbStreams
+{
+    private const string Prefix = "shared|";
+    private readonly TimeSpan _lifetime = pageLifetime ?? TimeSpan.FromSeconds(30);
+    private readonly ConcurrentDictionary<string, Lazy<Task<Page>>> _pages = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _realIterators = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(string Key, long Added, int Count)> _order = new();
+    private long _cachedRecords;
+
+    public Task<ListStreamsResponse> ListStreamsAsync(ListStreamsRequest request, CancellationToken cancellationToken = default) =>
+        inner.ListStreamsAsync(request, cancellationToken);
+
+    public Task<DescribeStreamResponse> DescribeStreamAsync(DescribeStreamRequest request, CancellationToken cancellationToken = default) =>
+        inner.DescribeStreamAsync(request, cancellationToken);
+
+    public Task<GetShardIteratorResponse> GetShardIteratorAsync(GetShardIteratorRequest request, CancellationToken cancellationToken = default)
+    {
+        if (request.ShardIteratorType == ShardIteratorType.TRIM_HORIZON)
+        {
+            return Task.FromResult(new GetShardIteratorResponse { ShardIterator = Position(request.StreamArn, request.ShardId, "th") });
+        }
+
+        if (request.ShardIteratorType == ShardIteratorType.AFTER_SEQUENCE_NUMBER && request.SequenceNumber is { } after)
+        {
+            return Task.FromResult(new GetShardIteratorResponse { ShardIterator = Position(request.StreamArn, request.ShardId, "after:" + after) });
+        }
+
+        return inner.GetShardIteratorAsync(request, cancellationToken);
+    }
+
+    public async Task<GetRecordsResponse> GetRecordsAsync(GetRecordsRequest request, CancellationToken cancellationToken = default)
+    {
+        if (!request.ShardIterator.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return await inner.GetRecordsAsync(request, cancellationToken);
+        }
+
+        var key = request.ShardIterator;
+        var limit = request.Limit ?? 1000;
+        var lazy = _pages.GetOrAdd(key, k => new Lazy<Task<Page>>(() => ReadAsync(k, limit, CancellationToken.None)));
+        Page page;
+        try
+        {
+            page = await lazy.Value.WaitAsync(cancellationToken);
+        }
+        catch
+        {
+            _pages.TryRemove(KeyValuePair.Create(key, lazy));
+            throw;
+        }
+
+        if (page.Records.Count == 0 || page.Added + _lifetime.Ticks < DateTime.UtcNow.Ticks)
+        {
+            _pages.TryRemove(KeyValuePair.Create(key, lazy));
+        }
+
+        if (page.Records.Count == 0)
+        {
+            return new GetRecordsResponse { Records = [], NextShardIterator = page.Ended ? null : key };
+        }
+
+        if (page.Records.Count <= limit)
+        {
+            return new GetRecordsResponse { Records = [.. page.Records], NextShardIterator = page.Ended ? null : page.Next };
+        }
+
+        // The page was read with a larger limit by another reader: hand out its first records; the rest stay reachable by position.
+        var head = page.Records.Take(limit).ToList();
+        return new GetRecordsResponse { Records = head, NextShardIterator = After(key, head[^1].Dynamodb.SequenceNumber) };
+    }
+
+    /// <summary>Drops the cached pages; the inner client belongs to the caller and stays open.</summary>
+    public void Dispose()
+    {
+        _pages.Clear();
+        _realIterators.Clear();
+    }
+
+    private async Task<Page> ReadAsync(string key, int limit, CancellationToken cancellationToken)
+    {
+        var (arn, shardId, position) = Parse(key);
+        GetRecordsResponse response;
+        if (_realIterators.TryRemove(key, out var real))
+        {
+            try
+            {
+                response = await inner.GetRecordsAsync(new GetRecordsRequest { ShardIterator = real, Limit = limit }, cancellationToken);
+            }
+            catch (ExpiredIteratorException)
+            {
+                response = await ReadFreshAsync();
+            }
+        }
+        else
+        {
+            response = await ReadFreshAsync();
+        }
+
+        if (response.Records.Count == 0)
+        {
+            if (response.NextShardIterator is { } again)
+            {
+                _realIterators[key] = again;
+            }
+
+            return new Page([], key, response.NextShardIterator is null, DateTime.UtcNow.Ticks);
+        }
+
+        var next = After(key, response.Records[^1].Dynamodb.SequenceNumber);
+        if (response.NextShardIterator is { } nextReal)
+        {
+            _realIterators[next] = nextReal;
+        }
+
+        Remember(key, response.Records.Count);
+        return new Page(response.Records, next, response.NextShardIterator is null, DateTime.UtcNow.Ticks);
+
+        async Task<GetRecordsResponse> ReadFreshAsync()
+        {
+            var iterator = await inner.GetShardIteratorAsync(new GetShardIteratorRequest
+            {
+                StreamArn = arn,
+                ShardId = shardId,
+                ShardIteratorType = position == "th" ? ShardIteratorType.TRIM_HORIZON : ShardIteratorType.AFTER_SEQUENCE_NUMBER,
+                SequenceNumber = position == "th" ? null : position["after:".Length..],
+            }, cancellationToken);
+            return await inner.GetRecordsAsync(new GetRecordsRequest { ShardIterator = iterator.ShardIterator!, Limit = limit }, cancellationToken);
+        }
+    }
+
+    /// <summary>Keeps at most <c>maxCachedRecords</c> records and nothing older than the page lifetime; also bounds the real-iterator map.</summary>
+    private void Remember(string key, int count)
+    {
+        var now = DateTime.UtcNow.Ticks;
+        _order.Enqueue((key, now, count));
+        Interlocked.Add(ref _cachedRecords, count);
+        while (_order.TryPeek(out var oldest) && (Interlocked.Read(ref _cachedRecords) > maxCachedRecords || oldest.Added + _lifetime.Ticks < now))
+        {
+            if (_order.TryDequeue(out oldest))
+            {
+                _pages.TryRemove(oldest.Key, out _);
+                Interlocked.Add(ref _cachedRecords, -oldest.Count);
+            }
+        }
+
+        if (_realIterators.Count > 10_000)
+        {
+            _realIterators.Clear(); // a reader whose iterator is gone re-acquires one by position
+        }
+    }
+
+    private static string Position(string arn, string shardId, string position) => $"{Prefix}{arn}|{shardId}|{position}";
+
+    private static string After(string key, string sequenceNumber)
+    {
+        var (arn, shardId, _) = Parse(key);
+        return Position(arn, shardId, "after:" + sequenceNumber);
+    }
+
+    private static (string Arn, string ShardId, string Position) Parse(string key)
+    {
+        var parts = key[Prefix.Length..].Split('|');
+        return (parts[0], parts[1], parts[2]);
+    }
+
+    private sealed record Page(List<Record> Records, string Next, bool Ended, long Added);
+}
