@@ -9,8 +9,9 @@ public sealed record ProjectionHostOptions
 {
     public string TablePrefix { get; init; } = "eventledger-";
 
-    /// <summary>Most records per batch (1–10,000). Larger batches coalesce more per invoice during catch-up.</summary>
-    public int BatchSize { get; init; } = 1000;
+    /// <summary>Most records per batch (1–10,000). At steady state batches are small anyway; during catch-up a large batch
+    /// coalesces more events per invoice row (5,000 measured best in the catch-up benchmark).</summary>
+    public int BatchSize { get; init; } = 5000;
 
     public TimeSpan MaximumBatchingWindow { get; init; } = TimeSpan.Zero;
     public int MaximumRetryAttempts { get; init; } = 5;
