@@ -14,7 +14,8 @@ var root = new RootCommand("EventLedger: an event-sourced invoice ledger on Dyna
 
 try
 {
-    return await root.Parse(args).InvokeAsync();
+    // Our handler below turns failures an operator can fix into one line; anything else still gets its stack trace.
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception ex) when (CliErrors.Describe(ex) is { } message)
 {

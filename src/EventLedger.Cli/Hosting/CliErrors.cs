@@ -1,5 +1,7 @@
 using System.Net.Sockets;
 using Amazon.Runtime;
+using EventLedger.EmbeddedStack;
+using EventLedger.Projections.Analytics;
 
 namespace EventLedger.Cli.Hosting;
 
@@ -8,6 +10,16 @@ public static class CliErrors
 {
     public static string? Describe(Exception ex)
     {
+        if (FirstOf<AnalyticsStoreException>(ex) is { } analytics)
+        {
+            return $"PostgreSQL (analytics): {analytics.Message}. Check EVENTLEDGER_POSTGRES, or unset it to use the embedded local stack.";
+        }
+
+        if (FirstOf<EmbeddedStackException>(ex) is { } stack)
+        {
+            return stack.Message;
+        }
+
         var root = ex;
         while (root.InnerException is not null && root is not AmazonServiceException)
         {
@@ -23,5 +35,23 @@ public static class CliErrors
             InvalidOperationException or TimeoutException or FileNotFoundException => ex.Message,
             _ => null,
         };
+    }
+
+    private static T? FirstOf<T>(Exception? ex) where T : Exception
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is T found)
+            {
+                return found;
+            }
+
+            if (ex is AggregateException { InnerExceptions.Count: > 0 } aggregate && FirstOf<T>(aggregate.InnerExceptions[0]) is { } inner)
+            {
+                return inner;
+            }
+        }
+
+        return null;
     }
 }

@@ -87,6 +87,7 @@ public sealed partial class ProjectionHostService(
                     PollInterval = options.PollInterval,
                     LeaseDuration = options.LeaseDuration,
                     CreateTablesIfMissing = false,
+                    IsTransientFailure = TransientFailures.IsTransient,
                 },
                 streams,
                 _leases!,

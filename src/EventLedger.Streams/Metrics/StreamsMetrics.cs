@@ -18,6 +18,7 @@ public static class StreamsMetrics
     public static readonly Counter<long> RecordsProcessed = Meter.CreateCounter<long>("eventledger.streams.records_processed", "{record}", "Records handed to the processor and completed.");
     public static readonly Counter<long> Batches = Meter.CreateCounter<long>("eventledger.streams.batches", "{batch}", "Processor invocations that completed.");
     public static readonly Counter<long> Retries = Meter.CreateCounter<long>("eventledger.streams.retries", "{retry}", "Processor invocations that failed and were retried or bisected.");
+    public static readonly Counter<long> Pauses = Meter.CreateCounter<long>("eventledger.streams.pauses", "{attempt}", "Batches retried because the processor's store was unavailable (not counted as failures).");
     public static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>("eventledger.streams.dead_letters", "{record}", "Records parked in the dead-letter store.");
     public static readonly Counter<long> Throttles = Meter.CreateCounter<long>("eventledger.streams.throttles", "{request}", "Streams requests rejected for rate.");
     public static readonly Counter<long> ExpiredIterators = Meter.CreateCounter<long>("eventledger.streams.expired_iterators", "{iterator}", "Shard iterators re-acquired after expiring.");

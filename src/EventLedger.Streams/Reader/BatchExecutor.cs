@@ -27,6 +27,7 @@ internal sealed class BatchExecutor(
     private async Task RunAsync(string shardId, IReadOnlyList<Record> records, bool checkpointable, ShardProgress progress, CancellationToken cancellationToken)
     {
         var attempt = 0;
+        var pauses = 0;
         while (true)
         {
             records = await ParkExpiredAsync(shardId, records, cancellationToken);
@@ -45,6 +46,11 @@ internal sealed class BatchExecutor(
             try
             {
                 await processor.ProcessAsync(batch, cancellationToken);
+                if (pauses > 0)
+                {
+                    logger.LogInformation("{Subscription} resumed on shard {ShardId} after {Pauses} paused attempts", options.Name, shardId, pauses);
+                }
+
                 var tags = new TagList { StreamsMetrics.Subscription(options.Name), StreamsMetrics.Shard(shardId) };
                 StreamsMetrics.RecordsProcessed.Add(records.Count, tags);
                 StreamsMetrics.Batches.Add(1, tags);
@@ -55,6 +61,21 @@ internal sealed class BatchExecutor(
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 throw;
+            }
+            catch (Exception ex) when (options.IsTransientFailure?.Invoke(ex) == true)
+            {
+                // The store is unavailable, not the records bad: pause this shard and try the same batch again, indefinitely.
+                attempt--;
+                pauses++;
+                StreamsMetrics.Pauses.Add(1, StreamsMetrics.Subscription(options.Name), StreamsMetrics.Shard(shardId));
+                var delay = backoff.Delay(Math.Min(pauses, 16));
+                if (pauses == 1 || pauses % 10 == 0)
+                {
+                    logger.LogWarning("{Subscription} paused on shard {ShardId}: store unavailable ({Error}: {Message}); retry {Pause} in {Delay}",
+                        options.Name, shardId, ex.GetType().Name, ex.Message, pauses, delay);
+                }
+
+                await Task.Delay(delay, time, cancellationToken);
             }
             catch (Exception ex)
             {

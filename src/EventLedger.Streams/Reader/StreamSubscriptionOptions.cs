@@ -74,6 +74,13 @@ public sealed record StreamSubscriptionOptions
     /// <summary>On stop, how long an in-flight batch may take to finish before it is abandoned (default 10 s).</summary>
     public TimeSpan ShutdownGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Failures that say the processor's store is unavailable (down, restarting, throttling) rather than that the records are
+    /// bad. They pause the shard: the same batch is retried with capped backoff for as long as it takes, without bisecting,
+    /// without counting toward <see cref="MaximumRetryAttempts"/> and without parking anything (null: no failure is transient).
+    /// </summary>
+    public Func<Exception, bool>? IsTransientFailure { get; init; }
+
     /// <summary>Create the lease and dead-letter tables when missing (default true).</summary>
     public bool CreateTablesIfMissing { get; init; } = true;
 

@@ -21,9 +21,14 @@ public sealed class TestApp : IAsyncDisposable
     public T Get<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
     public static async Task<TestApp> StartAsync(StackFixture stack, string name, Action<IServiceCollection>? configureServices = null,
-        EventLedgerRoles roles = EventLedgerRoles.All, string? tablePrefix = null)
+        EventLedgerRoles roles = EventLedgerRoles.All, string? tablePrefix = null, string? postgresConnectionString = null)
     {
         var settings = EventLedgerSettings.FromStack(stack.Stack, tablePrefix ?? StackFixture.NewPrefix(name));
+        if (postgresConnectionString is not null)
+        {
+            settings = settings with { PostgresConnectionString = postgresConnectionString };
+        }
+
         var app = await EventLedgerWebApp.BuildAsync(settings, port: 0, LogLevel.Warning, CancellationToken.None, roles, configureServices);
         await app.StartAsync();
         return new TestApp(app, settings);

@@ -1,0 +1,23 @@
+using System.Net;
+using System.Net.Sockets;
+using Amazon.Runtime;
+using EventLedger.Projections.Analytics;
+
+namespace EventLedger.ProjectionHost.Hosting;
+
+/// <summary>
+/// Which projection failures mean "the store is unavailable" (pause and retry the same batch) rather than "this record is
+/// bad" (retry, bisect, then park it). Parking a whole stream's worth of good events because PostgreSQL restarted
+/// would turn an outage into operator work.
+/// </summary>
+public static class TransientFailures
+{
+    public static bool IsTransient(Exception ex) => ex switch
+    {
+        AnalyticsStoreUnavailableException { IsTransient: true } => true,
+        AmazonServiceException { StatusCode: >= HttpStatusCode.InternalServerError } => true,
+        AmazonServiceException a when a.ErrorCode is "ThrottlingException" or "ProvisionedThroughputExceededException" or "RequestLimitExceeded" => true,
+        HttpRequestException or SocketException or TimeoutException => true,
+        _ => ex.InnerException is { } inner && IsTransient(inner),
+    };
+}

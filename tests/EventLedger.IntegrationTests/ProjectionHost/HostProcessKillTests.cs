@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using EventLedger.Domain.Invoices;
+using EventLedger.EmbeddedStack;
+using EventLedger.EventStore;
+using EventLedger.EventStore.Append;
+using EventLedger.EventStore.Events;
+using EventLedger.EventStore.Tables;
+using EventLedger.IntegrationTests.Fixtures;
+using EventLedger.Projections.Analytics;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EventLedger.IntegrationTests.ProjectionHost;
+
+/// <summary>
+/// The real thing: `eventledger serve --role host` as a child process, killed with SIGKILL while it is applying, then
+/// started again. The analytics read model (checkpoint committed with its rows) must end exactly equal to the events.
+/// </summary>
+[Collection(StackCollection.Name)]
+public sealed class HostProcessKillTests(StackFixture stack)
+{
+    private static readonly DateOnly Day = new(2031, 1, 1);
+
+    [Fact]
+    public async Task A_host_process_killed_mid_stream_and_restarted_applies_every_event_exactly_once()
+    {
+        var prefix = StackFixture.NewPrefix("kill");
+        var tables = new EventStoreTables(prefix);
+        await EventStoreSchema.EnsureCreatedAsync(stack.DynamoDb, tables, default);
+        var store = new InvoiceEventStore(stack.DynamoDb, tables, TimeProvider.System, NullLogger<InvoiceEventStore>.Instance);
+        await using var analytics = AnalyticsStore.Create(stack.PostgresConnectionString, AnalyticsSchemaName.For(prefix, 1));
+        var queries = new AnalyticsQueries(analytics);
+
+        var expectedTotal = await AppendAsync(store, 0, 150);
+        using (var first = StartHost(prefix))
+        {
+            await Probe.UntilAsync(async () => await CountAsync(queries) > 0, "the first host process to apply some events", TimeSpan.FromSeconds(60));
+            expectedTotal += await AppendAsync(store, 150, 150);
+            first.Kill(entireProcessTree: true);
+            await first.WaitForExitAsync();
+        }
+
+        var appliedBeforeRestart = await CountAsync(queries);
+        using var second = StartHost(prefix);
+        try
+        {
+            (long Count, decimal Total) day = default;
+            await Probe.UntilAsync(async () => (day = await DayAsync(queries)).Count >= 300, "the restarted host to apply all 300 events",
+                TimeSpan.FromSeconds(90), () => $"{day}, {appliedBeforeRestart} applied before the restart");
+            Assert.Equal((300L, expectedTotal), day);
+        }
+        finally
+        {
+            second.Kill(entireProcessTree: true);
+            await second.WaitForExitAsync();
+        }
+    }
+
+    private static async Task<decimal> AppendAsync(InvoiceEventStore store, int from, int count)
+    {
+        var total = 0m;
+        for (var i = from; i < from + count; i++)
+        {
+            var amount = (i % 17) + 0.25m;
+            total += amount;
+            var loaded = await store.LoadAsync($"KILL-{i % 5}", $"t{i}", null, default);
+            var events = InvoiceDecider.Decide(loaded.Context, new RecordTransactionCommand($"t{i}", amount, "USD", "USA", Day, null));
+            await store.AppendAsync(new AppendRequest(loaded.Context, events, EventMetadata.New(), null, null), default);
+        }
+
+        return total;
+    }
+
+    private static async Task<long> CountAsync(AnalyticsQueries queries)
+    {
+        try
+        {
+            return (await DayAsync(queries)).Count;
+        }
+        catch (AnalyticsStoreException)
+        {
+            return 0; // schema not migrated yet
+        }
+    }
+
+    private static async Task<(long Count, decimal Total)> DayAsync(AnalyticsQueries queries)
+    {
+        var rows = await queries.DailyAsync(Day, Day);
+        return rows.Count == 0 ? (0, 0) : (rows[0].TransactionCount, rows[0].TotalAmount);
+    }
+
+    private Process StartHost(string prefix)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "eventledger.dll"), "serve", "--role", "host", "--port", "0"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment[EmbeddedStackOptions.DynamoDbEndpointVariable] = stack.Stack.DynamoDbEndpoint;
+        start.Environment[EmbeddedStackOptions.PostgresVariable] = stack.PostgresConnectionString;
+        start.Environment["EVENTLEDGER_TABLE_PREFIX"] = prefix;
+        start.Environment["Projections__LeaseDuration"] = "00:00:03";
+        start.Environment["Projections__BatchSize"] = "20";
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+}
