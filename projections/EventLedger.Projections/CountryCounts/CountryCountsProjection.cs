@@ -14,28 +14,16 @@ namespace EventLedger.Projections.CountryCounts;
 /// batch (ADD the count deltas, SET or REMOVE the verifier, SET the version) on condition that the row has applied none
 /// of the batch's events for it; on overlap, the read-fold-write fallback (see <see cref="ReadFoldWrite"/>).
 /// </summary>
-public sealed class CountryCountsProjection : IProjection
+public sealed class CountryCountsProjection(IAmazonDynamoDB dynamoDb, string tableName, ProjectionWriteOptions? options = null)
+    : DynamoDbProjection(dynamoDb, tableName, options)
 {
     public const string ProjectionName = "country-counts";
     public const int CurrentSchemaVersion = 1;
 
-    private readonly IAmazonDynamoDB _dynamoDb;
-    private readonly ProjectionWriteOptions _options;
+    public override string Name => ProjectionName;
+    public override int SchemaVersion => CurrentSchemaVersion;
 
-    public CountryCountsProjection(IAmazonDynamoDB dynamoDb, string tableName, ProjectionWriteOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(dynamoDb);
-        ArgumentException.ThrowIfNullOrWhiteSpace(tableName);
-        _dynamoDb = dynamoDb;
-        TableName = tableName;
-        _options = (options ?? ProjectionWriteOptions.Default).Validated();
-    }
-
-    public string Name => ProjectionName;
-    public int SchemaVersion => CurrentSchemaVersion;
-    public string TableName { get; }
-
-    public async ValueTask ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)
+    public override async ValueTask ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)
     {
         var changes = CountryCountsFold.Changes(batch.Events);
         if (changes.Count == 0)
@@ -43,8 +31,8 @@ public sealed class CountryCountsProjection : IProjection
             return;
         }
 
-        using var db = new BoundedDynamoDb(_dynamoDb, _options);
-        if (!_options.ConditionalRowWrites)
+        using var db = OpenClient();
+        if (!Options.ConditionalRowWrites)
         {
             await BatchReadFoldPut.RunAsync(db, TableName, changes, c => (c.InvoiceNumber, c.Country), r => (r.InvoiceNumber, r.Country),
                 c => CountryCountsTable.Key(c.InvoiceNumber, c.Country), CountryCountsTable.FromItem,

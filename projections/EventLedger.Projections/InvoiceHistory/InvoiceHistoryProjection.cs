@@ -10,28 +10,16 @@ namespace EventLedger.Projections.InvoiceHistory;
 /// and is keyed by the event's version, so putting it again (redelivery, overlap, replay) writes the same item and an
 /// older event can only ever rewrite its own identical row. No write order or single-writer assumption is needed.
 /// </summary>
-public sealed class InvoiceHistoryProjection : IProjection
+public sealed class InvoiceHistoryProjection(IAmazonDynamoDB dynamoDb, string tableName, ProjectionWriteOptions? options = null)
+    : DynamoDbProjection(dynamoDb, tableName, options)
 {
     public const string ProjectionName = "invoice-history";
     public const int CurrentSchemaVersion = 1;
 
-    private readonly IAmazonDynamoDB _dynamoDb;
-    private readonly ProjectionWriteOptions _options;
+    public override string Name => ProjectionName;
+    public override int SchemaVersion => CurrentSchemaVersion;
 
-    public InvoiceHistoryProjection(IAmazonDynamoDB dynamoDb, string tableName, ProjectionWriteOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(dynamoDb);
-        ArgumentException.ThrowIfNullOrWhiteSpace(tableName);
-        _dynamoDb = dynamoDb;
-        TableName = tableName;
-        _options = (options ?? ProjectionWriteOptions.Default).Validated();
-    }
-
-    public string Name => ProjectionName;
-    public int SchemaVersion => CurrentSchemaVersion;
-    public string TableName { get; }
-
-    public async ValueTask ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)
+    public override async ValueTask ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)
     {
         var rows = InvoiceHistoryFold.Changes(batch.Events);
         if (rows.Count == 0)
@@ -39,7 +27,7 @@ public sealed class InvoiceHistoryProjection : IProjection
             return;
         }
 
-        using var db = new BoundedDynamoDb(_dynamoDb, _options);
+        using var db = OpenClient();
         await db.BatchPutAsync(TableName, [.. rows.Select(InvoiceHistoryTable.ToItem)], cancellationToken);
     }
 }

@@ -15,28 +15,16 @@ namespace EventLedger.Projections.InvoiceTotals;
 /// (redelivery, overlap), the condition fails and the row is read, only newer events are folded, and it is written back
 /// on condition of the version read.
 /// </summary>
-public sealed class InvoiceTotalsProjection : IProjection
+public sealed class InvoiceTotalsProjection(IAmazonDynamoDB dynamoDb, string tableName, ProjectionWriteOptions? options = null)
+    : DynamoDbProjection(dynamoDb, tableName, options)
 {
     public const string ProjectionName = "invoice-totals";
     public const int CurrentSchemaVersion = 1;
 
-    private readonly IAmazonDynamoDB _dynamoDb;
-    private readonly ProjectionWriteOptions _options;
+    public override string Name => ProjectionName;
+    public override int SchemaVersion => CurrentSchemaVersion;
 
-    public InvoiceTotalsProjection(IAmazonDynamoDB dynamoDb, string tableName, ProjectionWriteOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(dynamoDb);
-        ArgumentException.ThrowIfNullOrWhiteSpace(tableName);
-        _dynamoDb = dynamoDb;
-        TableName = tableName;
-        _options = (options ?? ProjectionWriteOptions.Default).Validated();
-    }
-
-    public string Name => ProjectionName;
-    public int SchemaVersion => CurrentSchemaVersion;
-    public string TableName { get; }
-
-    public async ValueTask ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)
+    public override async ValueTask ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)
     {
         var changes = InvoiceTotalsFold.Changes(batch.Events);
         if (changes.Count == 0)
@@ -44,8 +32,8 @@ public sealed class InvoiceTotalsProjection : IProjection
             return;
         }
 
-        using var db = new BoundedDynamoDb(_dynamoDb, _options);
-        if (!_options.ConditionalRowWrites)
+        using var db = OpenClient();
+        if (!Options.ConditionalRowWrites)
         {
             await BatchReadFoldPut.RunAsync(db, TableName, changes, c => c.InvoiceNumber, r => r.InvoiceNumber,
                 c => InvoiceTotalsTable.Key(c.InvoiceNumber), InvoiceTotalsTable.FromItem,

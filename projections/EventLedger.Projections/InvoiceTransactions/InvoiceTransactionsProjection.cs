@@ -22,28 +22,16 @@ namespace EventLedger.Projections.InvoiceTransactions;
 /// keep that window small; a rebuild repairs a table if it ever happens. invoice-totals and country-counts, whose rows
 /// every event of an invoice touches, keep the conditional write.</para>
 /// </remarks>
-public sealed class InvoiceTransactionsProjection : IProjection
+public sealed class InvoiceTransactionsProjection(IAmazonDynamoDB dynamoDb, string tableName, ProjectionWriteOptions? options = null)
+    : DynamoDbProjection(dynamoDb, tableName, options)
 {
     public const string ProjectionName = "invoice-transactions";
     public const int CurrentSchemaVersion = 1;
 
-    private readonly IAmazonDynamoDB _dynamoDb;
-    private readonly ProjectionWriteOptions _options;
+    public override string Name => ProjectionName;
+    public override int SchemaVersion => CurrentSchemaVersion;
 
-    public InvoiceTransactionsProjection(IAmazonDynamoDB dynamoDb, string tableName, ProjectionWriteOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(dynamoDb);
-        ArgumentException.ThrowIfNullOrWhiteSpace(tableName);
-        _dynamoDb = dynamoDb;
-        TableName = tableName;
-        _options = (options ?? ProjectionWriteOptions.Default).Validated();
-    }
-
-    public string Name => ProjectionName;
-    public int SchemaVersion => CurrentSchemaVersion;
-    public string TableName { get; }
-
-    public async ValueTask ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)
+    public override async ValueTask ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)
     {
         var changes = InvoiceTransactionsFold.Changes(batch.Events);
         if (changes.Count == 0)
@@ -51,7 +39,7 @@ public sealed class InvoiceTransactionsProjection : IProjection
             return;
         }
 
-        using var db = new BoundedDynamoDb(_dynamoDb, _options);
+        using var db = OpenClient();
 
         // Read and write chunk by chunk so that reads of one chunk overlap writes of another.
         await Task.WhenAll(changes.Chunk(BoundedDynamoDb.MaxBatchGetKeys).Select(chunk => ApplyChunkAsync(db, chunk, cancellationToken)));
