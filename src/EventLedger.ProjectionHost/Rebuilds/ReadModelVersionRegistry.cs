@@ -148,52 +148,36 @@ public sealed class ReadModelVersionRegistry(IAmazonDynamoDB db, string tablePre
     public async Task<bool> TryAcquireAsync(string name, int version, string owner, TimeSpan staleAfter, CancellationToken ct)
     {
         var now = _clock.GetUtcNow();
-        try
+        return await TryUpdateAsync(new UpdateItemRequest
         {
-            await db.UpdateItemAsync(new UpdateItemRequest
+            TableName = TableName,
+            Key = Key(name, LiveItem),
+            UpdateExpression = "SET liveVersion = if_not_exists(liveVersion, :one), rebuildingVersion = :v, #o = :o, heartbeatAt = :now",
+            ConditionExpression = "attribute_not_exists(rebuildingVersion) OR #o = :o OR attribute_not_exists(#o) OR heartbeatAt < :stale",
+            ExpressionAttributeNames = new() { ["#o"] = "owner" },
+            ExpressionAttributeValues = new()
             {
-                TableName = TableName,
-                Key = Key(name, LiveItem),
-                UpdateExpression = "SET liveVersion = if_not_exists(liveVersion, :one), rebuildingVersion = :v, #o = :o, heartbeatAt = :now",
-                ConditionExpression = "attribute_not_exists(rebuildingVersion) OR #o = :o OR attribute_not_exists(#o) OR heartbeatAt < :stale",
-                ExpressionAttributeNames = new() { ["#o"] = "owner" },
-                ExpressionAttributeValues = new()
-                {
-                    [":one"] = N(1),
-                    [":v"] = N(version),
-                    [":o"] = new() { S = owner },
-                    [":now"] = N(now.ToUnixTimeMilliseconds()),
-                    [":stale"] = N((now - staleAfter).ToUnixTimeMilliseconds()),
-                },
-            }, ct);
-            return true;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            return false;
-        }
+                [":one"] = N(1),
+                [":v"] = N(version),
+                [":o"] = new() { S = owner },
+                [":now"] = N(now.ToUnixTimeMilliseconds()),
+                [":stale"] = N((now - staleAfter).ToUnixTimeMilliseconds()),
+            },
+        }, ct);
     }
 
     /// <summary>Renews the lock; false when another owner took it over.</summary>
     public async Task<bool> HeartbeatAsync(string name, string owner, CancellationToken ct)
     {
-        try
+        return await TryUpdateAsync(new UpdateItemRequest
         {
-            await db.UpdateItemAsync(new UpdateItemRequest
-            {
-                TableName = TableName,
-                Key = Key(name, LiveItem),
-                UpdateExpression = "SET heartbeatAt = :now",
-                ConditionExpression = "#o = :o",
-                ExpressionAttributeNames = new() { ["#o"] = "owner" },
-                ExpressionAttributeValues = new() { [":o"] = new() { S = owner }, [":now"] = N(_clock.GetUtcNow().ToUnixTimeMilliseconds()) },
-            }, ct);
-            return true;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            return false;
-        }
+            TableName = TableName,
+            Key = Key(name, LiveItem),
+            UpdateExpression = "SET heartbeatAt = :now",
+            ConditionExpression = "#o = :o",
+            ExpressionAttributeNames = new() { ["#o"] = "owner" },
+            ExpressionAttributeValues = new() { [":o"] = new() { S = owner }, [":now"] = N(_clock.GetUtcNow().ToUnixTimeMilliseconds()) },
+        }, ct);
     }
 
     /// <summary>Releases the lock. With <paramref name="keepRebuilding"/> the rebuild stays marked (a host shutting down), so the next host resumes it.</summary>
@@ -219,23 +203,15 @@ public sealed class ReadModelVersionRegistry(IAmazonDynamoDB db, string tablePre
     /// <summary>Switches readers: one conditional write moving the live pointer from <paramref name="from"/> to <paramref name="to"/>.</summary>
     public async Task<bool> SwitchLiveAsync(string name, int from, int to, int schemaVersion, string owner, CancellationToken ct)
     {
-        try
+        return await TryUpdateAsync(new UpdateItemRequest
         {
-            await db.UpdateItemAsync(new UpdateItemRequest
-            {
-                TableName = TableName,
-                Key = Key(name, LiveItem),
-                UpdateExpression = "SET liveVersion = :to, liveSchemaVersion = :s, previousVersion = :from",
-                ConditionExpression = "(liveVersion = :from OR attribute_not_exists(liveVersion)) AND #o = :o",
-                ExpressionAttributeNames = new() { ["#o"] = "owner" },
-                ExpressionAttributeValues = new() { [":from"] = N(from), [":to"] = N(to), [":s"] = N(schemaVersion), [":o"] = new() { S = owner } },
-            }, ct);
-            return true;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            return false;
-        }
+            TableName = TableName,
+            Key = Key(name, LiveItem),
+            UpdateExpression = "SET liveVersion = :to, liveSchemaVersion = :s, previousVersion = :from",
+            ConditionExpression = "(liveVersion = :from OR attribute_not_exists(liveVersion)) AND #o = :o",
+            ExpressionAttributeNames = new() { ["#o"] = "owner" },
+            ExpressionAttributeValues = new() { [":from"] = N(from), [":to"] = N(to), [":s"] = N(schemaVersion), [":o"] = new() { S = owner } },
+        }, ct);
     }
 
     public async Task<ReadModelVersionRecord?> GetVersionAsync(string name, int version, CancellationToken ct)
@@ -378,5 +354,19 @@ public sealed class ReadModelVersionRegistry(IAmazonDynamoDB db, string tablePre
             item.TryGetValue("seeded", out var seeded) && seeded.BOOL == true,
             IntOr(item, "segments") ?? 0,
             resume);
+    }
+
+    /// <summary>A conditional update: true when it was written, false when its condition did not hold.</summary>
+    private async Task<bool> TryUpdateAsync(UpdateItemRequest request, CancellationToken ct)
+    {
+        try
+        {
+            await db.UpdateItemAsync(request, ct);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
     }
 }
