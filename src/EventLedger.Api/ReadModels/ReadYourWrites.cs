@@ -19,10 +19,19 @@ public sealed class ReadYourWrites(InvoiceEventStore store, TimeProvider clock)
     {
         var deadline = clock.GetUtcNow() + timeout;
         var delay = TimeSpan.FromMilliseconds(10);
+        long? target = null;
         while (true)
         {
             var applied = await appliedVersion(ct);
-            if (applied >= minVersion || !await AnyProjectedEventAsync(invoiceNumber, applied, minVersion, projects, ct))
+            if (applied >= minVersion)
+            {
+                return true;
+            }
+
+            // Which version this read model must reach is fixed once the events up to minVersion exist, so the event
+            // store is asked once, not on every poll.
+            target ??= await LastProjectedVersionAsync(invoiceNumber, applied, minVersion, projects, ct);
+            if (applied >= target)
             {
                 return true;
             }
@@ -37,9 +46,14 @@ public sealed class ReadYourWrites(InvoiceEventStore store, TimeProvider clock)
         }
     }
 
-    private async Task<bool> AnyProjectedEventAsync(string invoiceNumber, long applied, long minVersion, Func<IInvoiceEvent, bool> projects, CancellationToken ct)
+    /// <summary>
+    /// The highest version in (applied, minVersion] whose event this read model projects, or <paramref name="applied"/> when
+    /// none does. When version minVersion does not exist (yet), minVersion itself: only the rows reaching it can answer.
+    /// </summary>
+    private async Task<long> LastProjectedVersionAsync(string invoiceNumber, long applied, long minVersion, Func<IInvoiceEvent, bool> projects, CancellationToken ct)
     {
-        var sawAny = false;
+        var target = applied;
+        var last = applied;
         await foreach (var e in store.ReadStreamAsync(invoiceNumber, applied + 1, ct))
         {
             if (e.Version > minVersion)
@@ -47,14 +61,13 @@ public sealed class ReadYourWrites(InvoiceEventStore store, TimeProvider clock)
                 break;
             }
 
-            sawAny = true;
+            last = e.Version;
             if (projects(e.Data))
             {
-                return true;
+                target = e.Version;
             }
         }
 
-        // Version N does not exist yet (or at all): not caught up; the caller's deadline decides.
-        return !sawAny;
+        return last < minVersion ? minVersion : target;
     }
 }

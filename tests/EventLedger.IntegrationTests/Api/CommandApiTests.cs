@@ -198,4 +198,22 @@ public sealed class CommandApiTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal("admin@com", events[1].GetProperty("data").GetProperty("verifier").GetString());
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/invoices/NOPE-0/events")).StatusCode);
     }
+
+    [Fact]
+    public async Task Min_version_is_met_by_a_read_model_that_the_later_events_do_not_touch()
+    {
+        await Record("A-12", RecordBody("t1"));
+        var assigned = await Http.PutAsync("/invoices/A-12/countries/USA/verifier", Json("""{"verifier":"v@x"}"""));
+        var version = (await Body(assigned)).GetProperty("version").GetInt64();
+        Assert.Equal(2, version);
+
+        // Version 2 (a verifier change) never reaches invoice-transactions, whose rows stay at version 1.
+        var rows = await Http.GetAsync($"/invoices/A-12/transactions?minVersion={version}&waitMs=20000");
+        Assert.Equal(HttpStatusCode.OK, rows.StatusCode);
+        Assert.Equal(1, (await Body(rows))[0].GetProperty("version").GetInt64());
+
+        // A version that does not exist is never met: bounded wait, then 503.
+        var future = await Http.GetAsync("/invoices/A-12/transactions?minVersion=99&waitMs=300");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, future.StatusCode);
+    }
 }
