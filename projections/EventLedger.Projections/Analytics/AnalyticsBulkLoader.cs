@@ -1,6 +1,5 @@
 using EventLedger.EventStore.Events;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace EventLedger.Projections.Analytics;
 
@@ -195,8 +194,6 @@ public sealed class AnalyticsBulkLoader
     {
         private static readonly IReadOnlyDictionary<string, long> NothingApplied = new Dictionary<string, long>();
 
-        private readonly string _copyFacts = $"copy {schema}.facts ({AnalyticsSql.FactColumns}) from stdin (format binary)";
-
         public long Events { get; private set; }
         public long Facts { get; private set; }
 
@@ -205,61 +202,9 @@ public sealed class AnalyticsBulkLoader
             // Each chunk is folded on its own; an invoice continuing from an earlier chunk is resolved at the end
             // (highest version wins), exactly as the incremental path's guards resolve it.
             var changes = AnalyticsFold.Plan(chunk, NothingApplied);
-
-            await using (var copy = await connection.BeginBinaryImportAsync(_copyFacts, ct))
-            {
-                foreach (var f in changes.Facts)
-                {
-                    await copy.StartRowAsync(ct);
-                    await copy.WriteAsync(f.InvoiceNumber, NpgsqlDbType.Text, ct);
-                    await copy.WriteAsync(f.Version, NpgsqlDbType.Bigint, ct);
-                    await copy.WriteAsync(f.EventId, NpgsqlDbType.Uuid, ct);
-                    await copy.WriteAsync(f.EventType, NpgsqlDbType.Text, ct);
-                    await copy.WriteAsync(f.TransactionId, NpgsqlDbType.Text, ct);
-                    await copy.WriteAsync(f.Amount, NpgsqlDbType.Numeric, ct);
-                    await copy.WriteAsync(f.AmountDelta, NpgsqlDbType.Numeric, ct);
-                    await copy.WriteAsync(f.CountDelta, NpgsqlDbType.Smallint, ct);
-                    await copy.WriteAsync(f.Currency, NpgsqlDbType.Text, ct);
-                    await copy.WriteAsync(f.Country, NpgsqlDbType.Text, ct);
-                    await copy.WriteAsync(f.InvoiceDate, NpgsqlDbType.Date, ct);
-                    await copy.WriteAsync(f.RecordedAt.UtcDateTime, NpgsqlDbType.TimestampTz, ct);
-                }
-
-                await copy.CompleteAsync(ct);
-            }
-
-            await using (var copy = await connection.BeginBinaryImportAsync(
-                $"copy bulk_transactions ({AnalyticsSql.TransactionColumns}) from stdin (format binary)", ct))
-            {
-                foreach (var t in changes.Transactions)
-                {
-                    await copy.StartRowAsync(ct);
-                    await copy.WriteAsync(t.InvoiceNumber, NpgsqlDbType.Text, ct);
-                    await copy.WriteAsync(t.TransactionId, NpgsqlDbType.Text, ct);
-                    await copy.WriteAsync(t.Amount, NpgsqlDbType.Numeric, ct);
-                    await copy.WriteAsync(t.Currency, NpgsqlDbType.Text, ct);
-                    await copy.WriteAsync(t.Country, NpgsqlDbType.Text, ct);
-                    await copy.WriteAsync(t.InvoiceDate, NpgsqlDbType.Date, ct);
-                    await copy.WriteAsync(t.Status, NpgsqlDbType.Text, ct);
-                    await copy.WriteAsync(t.LastVersion, NpgsqlDbType.Bigint, ct);
-                }
-
-                await copy.CompleteAsync(ct);
-            }
-
-            await using (var copy = await connection.BeginBinaryImportAsync(
-                "copy bulk_invoices (invoice_number, applied_version) from stdin (format binary)", ct))
-            {
-                foreach (var i in changes.Invoices)
-                {
-                    await copy.StartRowAsync(ct);
-                    await copy.WriteAsync(i.InvoiceNumber, NpgsqlDbType.Text, ct);
-                    await copy.WriteAsync(i.AppliedVersion, NpgsqlDbType.Bigint, ct);
-                }
-
-                await copy.CompleteAsync(ct);
-            }
-
+            await AnalyticsCopyWriter.CopyFactsAsync(connection, $"{schema}.facts", changes.Facts, ct);
+            await AnalyticsCopyWriter.CopyTransactionsAsync(connection, "bulk_transactions", changes.Transactions, ct);
+            await AnalyticsCopyWriter.CopyInvoicesAsync(connection, "bulk_invoices", changes.Invoices, ct);
             Events += chunk.Count;
             Facts += changes.Facts.Count;
         }

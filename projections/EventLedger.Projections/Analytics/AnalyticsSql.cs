@@ -45,6 +45,24 @@ internal sealed class AnalyticsSql(string schema)
             set sequence_number = excluded.sequence_number, updated_at = excluded.updated_at
         """;
 
+    /// <summary>Staging tables for one bulk-loaded page: shaped like the read model's tables, dropped at COMMIT.</summary>
+    public string CreateStagingTables { get; } = $"""
+        create temporary table stage_facts (like {schema}.facts) on commit drop;
+        create temporary table stage_transactions (like {schema}.transactions) on commit drop;
+        create temporary table stage_invoices (invoice_number text not null, applied_version bigint not null) on commit drop;
+        """;
+
+    /// <summary>Moves a staged page into the read model with the incremental path's guards, so a page sent twice changes nothing.</summary>
+    public string MergeStagingTables { get; } = $"""
+        insert into {schema}.facts ({FactColumns}) select {FactColumns} from stage_facts
+        on conflict (invoice_number, version) do nothing;
+        insert into {schema}.transactions as t ({TransactionColumns}) select {TransactionColumns} from stage_transactions
+        {TransactionConflict("t")};
+        insert into {schema}.invoices as i (invoice_number, applied_version, updated_at)
+        select invoice_number, applied_version, now() from stage_invoices
+        {InvoiceConflict("i")};
+        """;
+
     /// <summary>Only a newer event may change a transaction: <c>existing.last_version &lt; incoming.last_version</c>.</summary>
     public static string TransactionConflict(string alias) => $"""
         on conflict (invoice_number, transaction_id) do update

@@ -27,3 +27,13 @@ public sealed record ProjectionBatch(IReadOnlyList<StoredEvent> Events, StreamPo
 
 /// <summary>A checkpoint in a stream: the shard and the sequence number of the last record of the batch.</summary>
 public sealed record StreamPosition(string Subscription, string ShardId, string SequenceNumber);
+
+/// <summary>
+/// A projection with a bulk path for replays from the event store (a rebuild's bulk load), e.g. binary COPY. A page of a
+/// replay carries the same guarantees as <see cref="IProjection.ApplyAsync"/> with no position: events in order per
+/// invoice, the page applied all or nothing, idempotent per (invoice, version), so a resumed rebuild may send a page again.
+/// </summary>
+public interface IBulkLoadProjection : IProjection
+{
+    ValueTask BulkLoadAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken);
+}

@@ -367,7 +367,11 @@ public sealed partial class RebuildEngine(
 
                     var (ordered, repairs) = await InOrderAsync(events, lastVersions, ct);
                     Interlocked.Add(ref repaired, repairs);
-                    if (ordered.Count > 0)
+                    if (ordered.Count > 0 && projection is IBulkLoadProjection bulk)
+                    {
+                        await bulk.BulkLoadAsync(ordered, ct);
+                    }
+                    else if (ordered.Count > 0)
                     {
                         await projection.ApplyAsync(new ProjectionBatch(ordered, null), ct);
                     }
