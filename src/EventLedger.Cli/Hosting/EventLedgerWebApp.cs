@@ -62,6 +62,7 @@ public static class EventLedgerWebApp
             services.AddHostedService(sp => sp.GetRequiredService<ProjectionHostService>());
             services.AddSingleton<RebuildEngine>();
             services.AddHostedService(sp => sp.GetRequiredService<RebuildEngine>());
+            services.AddHostedService<ReadModelVersionFollower>();
         }
 
         services.AddOpenTelemetry().WithMetrics(m => m

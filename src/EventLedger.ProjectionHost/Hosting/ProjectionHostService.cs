@@ -118,6 +118,10 @@ public sealed partial class ProjectionHostService(
         }
     }
 
+    /// <summary>The versions of <paramref name="name"/> this host feeds now.</summary>
+    public IReadOnlySet<int> RunningVersions(string name) =>
+        _running.Values.Where(r => r.Name == name).Select(r => r.Version).ToHashSet();
+
     /// <summary>Status of every subscription this host runs, per read model and version.</summary>
     public IReadOnlyList<RunningSubscriptionStatus> GetStatus() =>
         [.. _running.Values

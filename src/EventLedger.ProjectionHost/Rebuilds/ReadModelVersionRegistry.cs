@@ -13,11 +13,12 @@ public static class RebuildStates
     public const string Cancelled = "cancelled";
 }
 
-/// <summary>Roles of one read-model version: building (not read), live (read), retired (dropped).</summary>
+/// <summary>Roles of one read-model version: building (not read), live (read), retiring (switched away from, still fed for a grace period), retired (dropped).</summary>
 public static class VersionRoles
 {
     public const string Building = "building";
     public const string Live = "live";
+    public const string Retiring = "retiring";
     public const string Retired = "retired";
 }
 
@@ -48,7 +49,8 @@ public sealed record ReadModelVersionRecord(
     string? Error,
     bool Seeded,
     int Segments,
-    IReadOnlyDictionary<int, Dictionary<string, AttributeValue>?> Resume);
+    IReadOnlyDictionary<int, Dictionary<string, AttributeValue>?> Resume,
+    DateTimeOffset? RetireAfter = null);
 
 /// <summary>
 /// The registry of read-model versions in DynamoDB (<c>{prefix}read-model-versions</c>, PK <c>name</c>, SK <c>item</c>):
@@ -302,6 +304,23 @@ public sealed class ReadModelVersionRegistry(IAmazonDynamoDB db, string tablePre
             },
         }, ct);
 
+    /// <summary>Marks a retiring version retired; false when it was not retiring (another host retired it first).</summary>
+    public Task<bool> TryMarkRetiredAsync(string name, int version, CancellationToken ct) =>
+        TryUpdateAsync(new UpdateItemRequest
+        {
+            TableName = TableName,
+            Key = Key(name, VersionItem(version)),
+            UpdateExpression = "SET #r = :retired, retiredAt = :now",
+            ConditionExpression = "#r = :retiring",
+            ExpressionAttributeNames = new() { ["#r"] = "role" },
+            ExpressionAttributeValues = new()
+            {
+                [":retired"] = S(VersionRoles.Retired),
+                [":retiring"] = S(VersionRoles.Retiring),
+                [":now"] = Time(_clock.GetUtcNow()),
+            },
+        }, ct);
+
     public Task DeleteVersionAsync(string name, int version, CancellationToken ct) =>
         db.DeleteItemAsync(new DeleteItemRequest { TableName = TableName, Key = Key(name, VersionItem(version)) }, ct);
 
@@ -353,7 +372,8 @@ public sealed class ReadModelVersionRegistry(IAmazonDynamoDB db, string tablePre
             Str(item, "error"),
             item.TryGetValue("seeded", out var seeded) && seeded.BOOL == true,
             IntOr(item, "segments") ?? 0,
-            resume);
+            resume,
+            Str(item, "retireAfter") is { } ra ? DateTimeOffset.Parse(ra, CultureInfo.InvariantCulture) : null);
     }
 
     /// <summary>A conditional update: true when it was written, false when its condition did not hold.</summary>

@@ -207,7 +207,7 @@ public sealed partial class RebuildEngine(
             await registry.UpdateVersionAsync(name, live, CancellationToken.None,
                 ("version", ReadModelVersionRegistry.N(live)),
                 ("state", ReadModelVersionRegistry.S(RebuildStates.Completed)),
-                ("role", ReadModelVersionRegistry.S("retiring")),
+                ("role", ReadModelVersionRegistry.S(VersionRoles.Retiring)),
                 ("retireAfter", ReadModelVersionRegistry.Time(now + options.RebuildGracePeriod)));
             await registry.ReleaseAsync(name, _owner, keepRebuilding: false, CancellationToken.None);
             LogSwitched(logger, name, live, target);
@@ -505,11 +505,7 @@ public sealed partial class RebuildEngine(
         try
         {
             await Task.Delay(delay, ct);
-            await host.StopVersionAsync(readModel.Name, version, ct);
-            if (readModel.DropAsync is { } drop) await drop(version, ct);
-            await registry.UpdateVersionAsync(readModel.Name, version, ct,
-                ("role", ReadModelVersionRegistry.S(VersionRoles.Retired)), ("retiredAt", ReadModelVersionRegistry.Time(DateTimeOffset.UtcNow)));
-            LogRetired(logger, readModel.Name, version);
+            await RetireNowAsync(readModel, version, ct);
         }
         catch (OperationCanceledException)
         {
@@ -520,9 +516,30 @@ public sealed partial class RebuildEngine(
         }
     }
 
+    /// <summary>
+    /// Retires a retiring version: marks it retired (one conditional write, so one host wins), which makes every host's
+    /// <see cref="ReadModelVersionFollower"/> stop feeding it; the winner drops its store once they have had time to (a
+    /// write into a dropped table would fail and park records of a version nobody reads). Run by the host that switched,
+    /// after the grace period, or by any host's follower when that host went away.
+    /// </summary>
+    public async Task RetireNowAsync(HostedReadModel readModel, int version, CancellationToken ct)
+    {
+        var won = await registry.TryMarkRetiredAsync(readModel.Name, version, ct);
+        await host.StopVersionAsync(readModel.Name, version, ct);
+        if (!won) return;
+        await Task.Delay(options.FollowInterval * 3, ct);
+        if (readModel.DropAsync is { } drop) await drop(version, ct);
+        LogRetired(logger, readModel.Name, version);
+    }
+
     private async Task DropVersionAsync(HostedReadModel readModel, int version, CancellationToken ct)
     {
+        // Other hosts may be feeding it (a catch-up left by a crashed owner): mark it cancelled so their followers stop,
+        // and give them time to before the store goes.
+        var fed = await registry.GetVersionAsync(readModel.Name, version, ct) is { State: RebuildStates.Running, Phase: not RebuildPhases.BulkLoad };
+        await registry.UpdateVersionAsync(readModel.Name, version, ct, ("state", ReadModelVersionRegistry.S(RebuildStates.Cancelled)));
         await host.StopVersionAsync(readModel.Name, version, ct);
+        if (fed) await Task.Delay(options.FollowInterval * 3, ct);
         if (readModel.DropAsync is { } drop) await drop(version, ct);
         var leases = new DynamoDbLeaseStore(dynamoDb, hostOptions.LeaseTable);
         var subscription = ProjectionHostService.SubscriptionName(readModel.Name, version);
@@ -540,15 +557,8 @@ public sealed partial class RebuildEngine(
         {
             try
             {
+                // Versions left retiring by a host that went away are retired by the follower when they are due.
                 var pointer = await registry.GetPointerAsync(readModel.Name, ct);
-                foreach (var old in await registry.ListVersionsAsync(readModel.Name, ct))
-                {
-                    if (old.Version < pointer.LiveVersion && old.Role == "retiring")
-                    {
-                        _background.Add(Task.Run(() => RetireAsync(readModel, old.Version, TimeSpan.Zero, ct), CancellationToken.None));
-                    }
-                }
-
                 var stale = pointer.Owner is null || pointer.HeartbeatAt < DateTimeOffset.UtcNow - options.RebuildStaleAfter;
                 if (pointer.RebuildingVersion is not null && options.ResumeRebuildsOnStart)
                 {

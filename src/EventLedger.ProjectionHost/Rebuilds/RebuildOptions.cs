@@ -23,6 +23,12 @@ public sealed record RebuildOptions
     /// <summary>A rebuild whose owner has not heartbeaten for this long is taken over (its host crashed).</summary>
     public TimeSpan RebuildStaleAfter { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How often each host compares the subscriptions it runs with the versions the registry wants fed (live, catching up,
+    /// retiring) and starts or stops them; a retired version's store is dropped three intervals after it is marked retired.
+    /// </summary>
+    public TimeSpan FollowInterval { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Longest wait for the new version's subscription to reach the live version's checkpoint.</summary>
     public TimeSpan RebuildCatchUpTimeout { get; init; } = TimeSpan.FromMinutes(30);
 }

@@ -26,6 +26,7 @@ public static class RebuildHarness
         RebuildGracePeriod = TimeSpan.FromSeconds(1),
         RebuildHeartbeatInterval = TimeSpan.FromMilliseconds(300),
         RebuildStaleAfter = TimeSpan.FromSeconds(3),
+        FollowInterval = TimeSpan.FromMilliseconds(300),
         AutoRebuildOnSchemaChange = autoRebuild,
     };
 

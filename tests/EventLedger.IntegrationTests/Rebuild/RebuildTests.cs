@@ -186,6 +186,66 @@ public sealed class RebuildTests(StackFixture fixture)
     }
 
     [Fact]
+    public async Task Every_host_follows_a_switch_made_by_another_and_retires_the_old_version_when_that_host_went_away()
+    {
+        // The grace period outlives the host that switches: it goes away with version 1 still retiring.
+        var options = FastOptions(pageSize: 100) with { RebuildGracePeriod = TimeSpan.FromSeconds(4) };
+        var prefix = StackFixture.NewPrefix("rb-hosts");
+        const string name = InvoiceTotalsProjection.ProjectionName;
+        await using var second = await TestApp.StartAsync(fixture, "rb-hosts", With(options), tablePrefix: prefix);
+        var secondHost = second.Get<ProjectionHostService>();
+        await using (var first = await TestApp.StartAsync(fixture, "rb-hosts", With(options), tablePrefix: prefix))
+        {
+            for (var t = 0; t < 5; t++)
+            {
+                Assert.Equal(HttpStatusCode.Created, (await Record(first.Http, "H-1", $"t{t}")).StatusCode);
+            }
+
+            Assert.Equal(HttpStatusCode.Accepted, (await first.Http.PostAsync($"/projections/{name}/rebuild", null)).StatusCode);
+            await WaitForStateAsync(first.Http, name, RebuildStates.Completed, Long);
+            Assert.DoesNotContain(name, second.Get<RebuildEngine>().RunningHere);
+            await Probe.UntilAsync(() => Task.FromResult(secondHost.RunningVersions(name).SetEquals([1, 2])),
+                "the second host to feed the new live version beside the retiring one", Long,
+                () => string.Join(",", secondHost.RunningVersions(name)));
+        }
+
+        // The first host is gone: the second alone keeps version 2 fed…
+        Assert.Equal(HttpStatusCode.Created, (await Record(second.Http, "H-1", "t5")).StatusCode);
+        var row = await second.Http.GetFromJsonAsync<JsonElement>("/invoices/H-1?minVersion=6&waitMs=20000");
+        Assert.Equal(6, row.GetProperty("transactionCount").GetInt32());
+
+        // …and retires version 1 once its grace period is over: subscription stopped, table dropped, registry updated.
+        await Probe.UntilAsync(() => Task.FromResult(secondHost.RunningVersions(name).SetEquals([2])),
+            "the second host to stop feeding the retired version", Long, () => string.Join(",", secondHost.RunningVersions(name)));
+        await Probe.UntilAsync(async () => !await TableExistsAsync(Db, new ReadModelTable(prefix, name, 1).TableName),
+            "version 1's table to be dropped", Long);
+        var registry = new ReadModelVersionRegistry(Db, prefix);
+        Assert.Equal(VersionRoles.Retired, (await registry.GetVersionAsync(name, 1, CancellationToken.None))!.Role);
+    }
+
+    [Fact]
+    public void The_follower_feeds_the_live_a_catching_up_and_a_retiring_version_only()
+    {
+        static ReadModelVersionRecord V(int version, string role, string state, string phase) =>
+            new("m", version, state, role, phase, 1, 0, 0, DateTimeOffset.UnixEpoch, null, null, true, 2, new Dictionary<int, Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>?>());
+        var pointer = new ReadModelPointer("m", 3, 1, 5, "h", null);
+
+        var wanted = ReadModelVersionFollower.VersionsToFeed(pointer,
+        [
+            V(1, VersionRoles.Retired, RebuildStates.Completed, RebuildPhases.Done),
+            V(2, VersionRoles.Retiring, RebuildStates.Completed, RebuildPhases.Done),
+            V(3, VersionRoles.Live, RebuildStates.Completed, RebuildPhases.Done),
+            V(4, VersionRoles.Building, RebuildStates.Cancelled, RebuildPhases.CatchUp),
+            V(5, VersionRoles.Building, RebuildStates.Running, RebuildPhases.CatchUp),
+            V(6, VersionRoles.Building, RebuildStates.Running, RebuildPhases.BulkLoad),
+            V(7, VersionRoles.Building, RebuildStates.Failed, RebuildPhases.Switching),
+        ]);
+
+        Assert.Equal([2, 3, 5], wanted);
+        Assert.Equal([1], ReadModelVersionFollower.VersionsToFeed(new ReadModelPointer("m", 1, null, null, null, null), []));
+    }
+
+    [Fact]
     public async Task A_newer_schema_version_in_code_is_rebuilt_at_start_when_configured()
     {
         var prefix = StackFixture.NewPrefix("rb-schema");
