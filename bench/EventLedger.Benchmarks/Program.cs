@@ -35,7 +35,7 @@ foreach (var scenario in scenarios)
             await AppendScenario.RunAsync(stack, options, cts.Token);
             break;
         case "rebuild":
-            await RebuildScenario.RunAsync(stack, options, Arg("--events", 200_000), cts.Token);
+            await RebuildScenario.RunAsync(stack, options, Arg("--events", 1_000_000), cts.Token);
             break;
         case "catchup":
             await CatchupScenario.RunAsync(stack, options, Arg("--events", 100_000), HostOptions(), cts.Token);

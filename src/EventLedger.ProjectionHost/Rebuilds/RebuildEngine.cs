@@ -367,6 +367,7 @@ public sealed partial class RebuildEngine(
 
                     var (ordered, repairs) = await InOrderAsync(events, lastVersions, ct);
                     Interlocked.Add(ref repaired, repairs);
+                    ForgetAllButLast(lastVersions, ordered);
                     if (ordered.Count > 0 && projection is IBulkLoadProjection bulk)
                     {
                         await bulk.BulkLoadAsync(ordered, ct);
@@ -424,6 +425,19 @@ public sealed partial class RebuildEngine(
         }
 
         return (result, repairs);
+    }
+
+    /// <summary>
+    /// Keeps memory bounded however many invoices a segment holds: a scan segment returns each invoice's items together, so
+    /// only the invoice a page ended in can continue on the next page. An invoice that shows up again later anyway is
+    /// re-read from its first version by <see cref="InOrderAsync"/> (a no-op for what was applied).
+    /// </summary>
+    private static void ForgetAllButLast(Dictionary<string, long> lastVersions, List<StoredEvent> ordered)
+    {
+        if (ordered.Count == 0 || lastVersions.Count <= 1) return;
+        var last = ordered[^1];
+        lastVersions.Clear();
+        lastVersions[last.StreamId] = last.Version;
     }
 
     private Task<ScanResponse> ScanAsync(int segment, int segments, Dictionary<string, AttributeValue>? start, CancellationToken ct) =>
