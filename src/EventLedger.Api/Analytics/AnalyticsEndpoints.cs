@@ -1,4 +1,6 @@
 using System.Globalization;
+using EventLedger.Api.ReadModels;
+using EventLedger.Domain.Invoices;
 using EventLedger.Projections.Analytics;
 using EventLedger.Projections.Contracts;
 using Microsoft.AspNetCore.Builder;
@@ -24,22 +26,67 @@ public static class AnalyticsEndpoints
     }
 
     private static async Task<Results<Ok<IReadOnlyList<DailyAnalytics>>, ValidationProblem, ProblemHttpResult>> Daily(
-        string? from, string? to, IServiceProvider services, CancellationToken ct)
+        string? from, string? to, string? invoiceNumber, long? minVersion, int? waitMs, IServiceProvider services, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var fromDate = ParseDate(from, "from", errors);
         var toDate = ParseDate(to, "to", errors);
         if (errors.Count == 0 && fromDate > toDate) errors["to"] = ["must not be before 'from'"];
         if (errors.Count == 0 && toDate.DayNumber - fromDate.DayNumber > 3660) errors["to"] = ["the range may span at most 3660 days"];
+        ValidateReadYourWrites(invoiceNumber, minVersion, waitMs, errors);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The request is invalid");
         if (await QueriesAsync(services, ct) is not { } queries) return Unavailable();
+        if (await NotCaughtUpAsync(queries, invoiceNumber, minVersion, waitMs, services, ct) is { } late) return late;
         return TypedResults.Ok(await queries.DailyAsync(fromDate, toDate, ct));
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<CountryAnalytics>>, ProblemHttpResult>> Countries(IServiceProvider services, CancellationToken ct)
+    private static async Task<Results<Ok<IReadOnlyList<CountryAnalytics>>, ValidationProblem, ProblemHttpResult>> Countries(
+        string? invoiceNumber, long? minVersion, int? waitMs, IServiceProvider services, CancellationToken ct)
     {
+        var errors = new Dictionary<string, string[]>();
+        ValidateReadYourWrites(invoiceNumber, minVersion, waitMs, errors);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The request is invalid");
         if (await QueriesAsync(services, ct) is not { } queries) return Unavailable();
+        if (await NotCaughtUpAsync(queries, invoiceNumber, minVersion, waitMs, services, ct) is { } late) return late;
         return TypedResults.Ok(await queries.CountriesAsync(ct));
+    }
+
+    /// <summary>
+    /// Read-your-writes for aggregates: stream versions are per invoice, so <c>minVersion</c> comes with the
+    /// <c>invoiceNumber</c> the command wrote to; the query waits (bounded by <c>waitMs</c>) until analytics has applied it.
+    /// </summary>
+    private static void ValidateReadYourWrites(string? invoiceNumber, long? minVersion, int? waitMs, Dictionary<string, string[]> errors)
+    {
+        if (minVersion is not null && string.IsNullOrEmpty(invoiceNumber))
+        {
+            errors["invoiceNumber"] = ["is required with minVersion: stream versions are per invoice"];
+        }
+        else if (invoiceNumber is not null && !InvoiceRules.IsValidInvoiceNumber(invoiceNumber))
+        {
+            errors["invoiceNumber"] = ["is not a valid invoice number"];
+        }
+
+        if (minVersion is < 1) errors["minVersion"] = ["must be 1 or more"];
+        if (waitMs is < 0 or > 30_000) errors["waitMs"] = ["must be 0-30000"];
+    }
+
+    private static async Task<ProblemHttpResult?> NotCaughtUpAsync(
+        AnalyticsQueries queries, string? invoiceNumber, long? minVersion, int? waitMs, IServiceProvider services, CancellationToken ct)
+    {
+        if (minVersion is not { } min || invoiceNumber is null) return null;
+        var timeout = waitMs is { } ms ? TimeSpan.FromMilliseconds(ms) : ReadYourWrites.DefaultWait;
+        if (await services.GetRequiredService<ReadYourWrites>().WaitAsync(invoiceNumber, min, _ => true,
+                c => queries.AppliedVersionAsync(invoiceNumber, c), timeout, ct))
+        {
+            return null;
+        }
+
+        var applied = await queries.AppliedVersionAsync(invoiceNumber, ct);
+        return TypedResults.Problem(
+            title: "Read model not caught up",
+            detail: $"{AnalyticsProjection.ProjectionName} has not applied version {min} of invoice '{invoiceNumber}' in time (it is at {applied}); retry shortly.",
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            extensions: new Dictionary<string, object?> { ["code"] = "not-caught-up", ["readModel"] = AnalyticsProjection.ProjectionName, ["minVersion"] = min });
     }
 
     private static async Task<AnalyticsQueries?> QueriesAsync(IServiceProvider services, CancellationToken ct)
