@@ -111,6 +111,7 @@ public static class RebuildScenario
         report.Note($"Seeding: {seedRate:N0} items/s with BatchWriteItem into the stream-enabled events table. The live read-model versions (the four DynamoDB ones and analytics) were fast-forwarded to the end of the stream so that each rebuild ran alone; each rebuild includes creating its table or schema, copying checkpoints, the bulk load, catch-up and the switch, driven through the server's HTTP API.");
         report.Note("Rebuild rate = eventsDone / (POST → completed). Each scan page (Limit 2000) is one batch: the DynamoDB projections coalesce per invoice (one conditional write per invoice per page for totals/counts, one row per event for history and transactions); analytics folds the page, binary-COPYs its rows into temporary staging tables and merges them under the version guards in one transaction. The COPY ceiling writes final rows straight into the tables, so it does less work than any replay that can be resumed.");
         report.Note($"Memory: VmHWM of the server process (not this program), reset through /proc/PID/clear_refs before each rebuild. Run: `dotnet run -c Release --project bench/EventLedger.Benchmarks -- rebuild --events N` (default 1,000,000).");
+        report.Note(CatchupScenario.Load());
         report.WriteTo(options.ReportPath);
     }
 
