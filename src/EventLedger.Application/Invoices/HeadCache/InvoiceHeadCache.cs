@@ -112,6 +112,6 @@ public sealed class InvoiceHeadCache
 /// <summary>Settings of <see cref="InvoiceHeadCache"/> (configuration section <c>Commands</c>, key <c>HeadCacheCapacity</c>).</summary>
 public sealed record InvoiceHeadCacheOptions
 {
-    /// <summary>Invoices whose head one process keeps (a head is ~100 bytes plus its verifiers); 0 turns the cache off.</summary>
-    public int HeadCacheCapacity { get; init; } = 100_000;
+    /// <summary>Invoices whose head one process keeps (about 300 bytes each with the bookkeeping, plus verifiers); 0 turns the cache off.</summary>
+    public int HeadCacheCapacity { get; init; } = 10_000;
 }
