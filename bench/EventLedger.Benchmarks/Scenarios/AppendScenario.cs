@@ -66,7 +66,7 @@ public static class AppendScenario
         report.Add(new("raw TransactWriteItems of 1 item (context)", oneItem.PerSecond, "tx/s", "brief: ~650 tx/s", 650, null,
             $"p50 {oneItem.P50:F1} ms, p99 {oneItem.P99:F1} ms"));
         report.Note($"{n:N0} operations per figure, {concurrency} concurrent workers, each on its own invoice; a RecordTransaction with an Idempotency-Key writes 4 items: the event, the invoice head, the transaction's state and the command record.");
-        report.Note("The command path and the executor decide on the invoice head this process cached after its previous append (ADR 0002), so a RecordTransaction is one TransactWriteItems; the HEAD condition and the transaction id's attribute_not_exists check that guess. The store figure reads HEAD, the transaction and the command record first, as every command did before the cache and as the first command on an invoice still does.");
+        report.Note("The command path and the executor decide on the invoice head this process cached after its previous append (ADR 0006), so a RecordTransaction is one TransactWriteItems; the HEAD condition and the transaction id's attribute_not_exists check that guess. The store figure reads HEAD, the transaction and the command record first, as every command did before the cache and as the first command on an invoice still does.");
         report.Note($"Errors: command path {commandPath.Errors}, executor {executorOnly.Errors}, store {storeOnly.Errors}, raw {raw1.Errors + raw2.Errors}. {CatchupScenario.Load()}");
         report.WriteTo(options.ReportPath);
     }
