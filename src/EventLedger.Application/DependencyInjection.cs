@@ -1,15 +1,20 @@
 using EventLedger.Application.Behaviors;
 using EventLedger.Application.Invoices;
+using EventLedger.Application.Invoices.HeadCache;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace EventLedger.Application;
 
 public static class DependencyInjection
 {
-    /// <summary>Registers the command side except <c>AddMediator()</c> itself, which the host's source generator provides.</summary>
+    /// <summary>Registers the command side except <c>AddMediator()</c> itself, which the host's source generator provides.
+    /// An <see cref="InvoiceHeadCacheOptions"/> registered before wins over the defaults.</summary>
     public static IServiceCollection AddEventLedgerApplication(this IServiceCollection services)
     {
+        services.TryAddSingleton(new InvoiceHeadCacheOptions());
+        services.AddSingleton<InvoiceHeadCache>();
         services.AddSingleton<InvoiceCommandExecutor>();
         services.AddSingleton(typeof(IPipelineBehavior<,>), typeof(LoggingBehavior<,>));
         services.AddSingleton(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>));

@@ -64,10 +64,13 @@ public sealed partial class InvoiceEventStore(IAmazonDynamoDB db, EventStoreTabl
     }
 
     /// <summary>Appends decided events. Throws <see cref="ConcurrencyConflictException"/> when another writer won,
-    /// <see cref="DuplicateCommandException"/> when the same command id raced in, <see cref="AppendTooLargeException"/> at size limits.</summary>
-    public async Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken ct)
+    /// <see cref="DuplicateCommandException"/> when the same command id raced in, <see cref="TransactionExistsException"/>
+    /// when a transaction the request records as new already exists, <see cref="AppendTooLargeException"/> at size limits.</summary>
+    public Task<AppendResult> AppendAsync(AppendRequest request, CancellationToken ct) => AppendAsync(Prepare(request), ct);
+
+    /// <summary>Writes the items of <see cref="Prepare"/> in one <c>TransactWriteItems</c>; see the other overload for the exceptions.</summary>
+    public async Task<AppendResult> AppendAsync(PreparedAppend prepared, CancellationToken ct)
     {
-        var prepared = Prepare(request);
         try
         {
             // No ClientRequestToken of our own: the SDK fills one per request and reuses it on its own retries, and
@@ -78,13 +81,24 @@ public sealed partial class InvoiceEventStore(IAmazonDynamoDB db, EventStoreTabl
         catch (TransactionCanceledException ex)
         {
             var reasons = ex.CancellationReasons ?? [];
-            if (prepared.CommandIndex >= 0 && prepared.CommandIndex < reasons.Count && reasons[prepared.CommandIndex].Code == "ConditionalCheckFailed")
+            bool Failed(int index) => index >= 0 && index < reasons.Count && reasons[index].Code == "ConditionalCheckFailed";
+
+            if (Failed(prepared.CommandIndex))
             {
-                throw new DuplicateCommandException(request.CommandId!);
+                throw new DuplicateCommandException(prepared.CommandId!);
             }
 
-            LogConflict(logger, prepared.Result.InvoiceNumber, request.State.Head.Version, string.Join(",", reasons.Select(r => r.Code)));
-            throw new ConcurrencyConflictException(prepared.Result.InvoiceNumber, request.State.Head.Version);
+            // The HEAD item comes before the transaction items, so a failed HEAD condition is always reported when it
+            // failed. With HEAD current, a failed "new transaction" condition can only mean that the id is taken.
+            if (!Failed(prepared.HeadIndex) && prepared.NewTransactionIndexes.FirstOrDefault(Failed, -1) is var index and >= 0)
+            {
+                var transactionId = prepared.Items[index].Put.Item["TransactionId"].S;
+                LogTransactionExists(logger, prepared.Result.InvoiceNumber, transactionId);
+                throw new TransactionExistsException(prepared.Result.InvoiceNumber, transactionId);
+            }
+
+            LogConflict(logger, prepared.Result.InvoiceNumber, prepared.ExpectedVersion, string.Join(",", reasons.Select(r => r.Code)));
+            throw new ConcurrencyConflictException(prepared.Result.InvoiceNumber, prepared.ExpectedVersion);
         }
 
         return prepared.Result;
@@ -142,10 +156,30 @@ public sealed partial class InvoiceEventStore(IAmazonDynamoDB db, EventStoreTabl
                 ExpressionAttributeValues = expected == 0 ? null : new() { [":expected"] = DecisionStateItems.Number(expected) },
             },
         });
-        items.AddRange(touched.Select(tx => new TransactWriteItem
+        var headIndex = items.Count - 1;
+
+        // A transaction the decision state did not hold is written only if its id is still free, so a duplicate id is
+        // caught by the write itself even when the state was not read (a cached head). An existing one is guarded by
+        // the HEAD condition: it cannot have changed while the invoice stayed at the expected version.
+        var newTransactionIndexes = new List<int>();
+        foreach (var tx in touched)
         {
-            Put = new Put { TableName = tables.State, Item = DecisionStateItems.ToItem(invoice, tx, last.Version) },
-        }));
+            var isNew = state.Transaction?.TransactionId != tx.TransactionId;
+            if (isNew)
+            {
+                newTransactionIndexes.Add(items.Count);
+            }
+
+            items.Add(new TransactWriteItem
+            {
+                Put = new Put
+                {
+                    TableName = tables.State,
+                    Item = DecisionStateItems.ToItem(invoice, tx, last.Version),
+                    ConditionExpression = isNew ? "attribute_not_exists(StreamId)" : null,
+                },
+            });
+        }
 
         var commandIndex = -1;
         if (request.CommandId is { } commandId)
@@ -163,7 +197,14 @@ public sealed partial class InvoiceEventStore(IAmazonDynamoDB db, EventStoreTabl
         }
 
         CheckLimits(invoice, items);
-        return new PreparedAppend(items, result, commandIndex, head);
+        return new PreparedAppend(items, result, head)
+        {
+            ExpectedVersion = expected,
+            HeadIndex = headIndex,
+            NewTransactionIndexes = newTransactionIndexes,
+            CommandIndex = commandIndex,
+            CommandId = request.CommandId,
+        };
     }
 
     /// <summary>Reads one stream in version order, from <paramref name="fromVersion"/> on.</summary>
@@ -298,12 +339,30 @@ public sealed partial class InvoiceEventStore(IAmazonDynamoDB db, EventStoreTabl
         }
     }
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Append to {Invoice} records transaction {TransactionId}, which already exists")]
+    private static partial void LogTransactionExists(ILogger logger, string invoice, string transactionId);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Append to {Invoice} at version {Expected} lost a race: {Reasons}")]
     private static partial void LogConflict(ILogger logger, string invoice, long expected, string reasons);
 }
 
 /// <summary>The items of one append and what it will return; <see cref="Head"/> is the invoice head after it.</summary>
-public sealed record PreparedAppend(List<TransactWriteItem> Items, AppendResult Result, int CommandIndex, InvoiceHead Head);
+public sealed record PreparedAppend(List<TransactWriteItem> Items, AppendResult Result, InvoiceHead Head)
+{
+    /// <summary>The version the command was decided on (the HEAD condition).</summary>
+    public required long ExpectedVersion { get; init; }
+
+    /// <summary>Index of the HEAD put in <see cref="Items"/>.</summary>
+    public required int HeadIndex { get; init; }
+
+    /// <summary>Indexes of the transaction-state puts conditional on the id being free (transactions recorded by this append).</summary>
+    public required IReadOnlyList<int> NewTransactionIndexes { get; init; }
+
+    /// <summary>Index of the command record's put, or -1 without a command id.</summary>
+    public required int CommandIndex { get; init; }
+
+    public required string? CommandId { get; init; }
+}
 
 /// <summary>The same command id was appended concurrently by another request; its result is the one to return.</summary>
 public sealed class DuplicateCommandException(string commandId) : Exception($"Command '{commandId}' was already processed.")

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using EventLedger.Application.Invoices.HeadCache;
 using EventLedger.Domain.Invoices;
 using EventLedger.EventStore;
 using EventLedger.EventStore.Append;
@@ -10,12 +11,21 @@ using Microsoft.Extensions.Logging;
 namespace EventLedger.Application.Invoices;
 
 /// <summary>
-/// The one way a command is carried out: load the decision state (two items by key, not the stream), return the first
-/// result if the command id was seen, decide with the pure <see cref="InvoiceDecider"/>, append. Without an expected
-/// version, losing a race re-decides on the fresh state (the rules are checked again, so this never appends a duplicate);
-/// with one, a moved stream is a <see cref="ExpectedVersionMismatchException"/>.
+/// The one way a command is carried out: get the decision state, return the first result if the command id was seen,
+/// decide with the pure <see cref="InvoiceDecider"/>, append. Without an expected version, losing a race re-decides on
+/// the fresh state (the rules are checked again, so this never appends a duplicate); with one, a moved stream is a
+/// <see cref="ExpectedVersionMismatchException"/>.
+/// <para>
+/// A command that needs only the invoice head (record a transaction, assign or unassign a verifier) is first decided on
+/// the head this process cached (<see cref="InvoiceHeadCache"/>), without reading anything. The append's own
+/// conditions check that guess: HEAD must still be at the cached version, a recorded transaction's id must be free,
+/// and the command id unseen. If HEAD moved, the command id was seen, or the decision on the cached head is a rejection,
+/// the entry is not trusted: the command runs again exactly as without a cache (consistent read of HEAD, transaction
+/// and command record, then decide). Only a taken transaction id with HEAD current is answered without a read, since
+/// the state is then known exactly (the cached head plus an existing transaction).
+/// </para>
 /// </summary>
-public sealed partial class InvoiceCommandExecutor(InvoiceEventStore store, ILogger<InvoiceCommandExecutor> logger)
+public sealed partial class InvoiceCommandExecutor(InvoiceEventStore store, InvoiceHeadCache heads, ILogger<InvoiceCommandExecutor> logger)
 {
     // Each round of a race has one winner, so N concurrent writers on one invoice need up to N rounds.
     private const int MaxAttempts = 32;
@@ -23,12 +33,78 @@ public sealed partial class InvoiceCommandExecutor(InvoiceEventStore store, ILog
     public async ValueTask<AppendResult> ExecuteAsync(IInvoiceCommandMessage message, CancellationToken ct)
     {
         var command = message.ToDomain();
-        var options = message.Options;
-        var fingerprint = options.IdempotencyKey is null ? null : Fingerprint(message.InvoiceNumber, command);
+        var fingerprint = message.Options.IdempotencyKey is null ? null : Fingerprint(message.InvoiceNumber, command);
 
+        if (DecidableOnHead(command) && heads.TryGet(message.InvoiceNumber, out var head)
+            && await TryOnCachedHeadAsync(message, command, head, fingerprint, ct) is { } result)
+        {
+            return result;
+        }
+
+        return await ExecuteOnReadStateAsync(message, command, fingerprint, ct);
+    }
+
+    /// <summary>Commands whose rules need no existing transaction's state: the head, and a free id for a new transaction.</summary>
+    private static bool DecidableOnHead(InvoiceCommand command) =>
+        command is RecordTransactionCommand or AssignVerifierCommand or UnassignVerifierCommand;
+
+    /// <summary>Decides and appends on a cached head; null when the outcome must be decided on a fresh read instead.</summary>
+    private async ValueTask<AppendResult?> TryOnCachedHeadAsync(IInvoiceCommandMessage message, InvoiceCommand command, InvoiceHead head, string? fingerprint, CancellationToken ct)
+    {
+        var options = message.Options;
+        if (options.ExpectedVersion is { } expected && expected != head.Version)
+        {
+            // Either If-Match is stale or the cache is: only a read tells which (and gives the 412 its actual version).
+            return null;
+        }
+
+        var context = new DecisionContext(message.InvoiceNumber, head, Transaction: null);
+        IReadOnlyList<IInvoiceEvent> events;
+        try
+        {
+            events = InvoiceDecider.Decide(context, command);
+        }
+        catch (DomainRuleViolation)
+        {
+            // A rejection is a decision too: confirm it on the invoice's real state (and replay a first result, if any).
+            return null;
+        }
+
+        var prepared = store.Prepare(new AppendRequest(context, events, Metadata(options), options.IdempotencyKey, fingerprint));
+        try
+        {
+            var result = await store.AppendAsync(prepared, ct);
+            heads.Remember(message.InvoiceNumber, prepared.Head);
+            return result;
+        }
+        catch (TransactionExistsException e) when (options.IdempotencyKey is null)
+        {
+            // HEAD held, so the cached head is the invoice's own; the one thing the cache did not know is that the
+            // transaction exists. Decide on exactly that state: the same rejection a read would have produced.
+            InvoiceDecider.Decide(context with { Transaction = Existing(e.TransactionId) }, command);
+            throw;
+        }
+        catch (ConcurrencyConflictException)
+        {
+            heads.Forget(message.InvoiceNumber, head.Version);
+            LogStaleHead(logger, message.InvoiceNumber, head.Version);
+            return null;
+        }
+        catch (Exception e) when (e is DuplicateCommandException or TransactionExistsException)
+        {
+            // The command id was seen (or may have been): the read path replays its first result.
+            return null;
+        }
+    }
+
+    /// <summary>The path without a cache: read the decision state and the command record, decide, append; retry lost races.</summary>
+    private async ValueTask<AppendResult> ExecuteOnReadStateAsync(IInvoiceCommandMessage message, InvoiceCommand command, string? fingerprint, CancellationToken ct)
+    {
+        var options = message.Options;
         for (var attempt = 1; ; attempt++)
         {
             var loaded = await store.LoadAsync(message.InvoiceNumber, message.TransactionId, options.IdempotencyKey, ct);
+            heads.Remember(message.InvoiceNumber, loaded.Context.Head);
             if (loaded.Prior is { } prior)
             {
                 return Replay(options.IdempotencyKey!, prior, fingerprint);
@@ -40,14 +116,12 @@ public sealed partial class InvoiceCommandExecutor(InvoiceEventStore store, ILog
             }
 
             var events = InvoiceDecider.Decide(loaded.Context, command);
-            var metadata = new EventMetadata(
-                options.IdempotencyKey,
-                options.CorrelationId ?? Guid.NewGuid().ToString("N"),
-                options.IdempotencyKey,
-                options.Actor);
+            var prepared = store.Prepare(new AppendRequest(loaded.Context, events, Metadata(options), options.IdempotencyKey, fingerprint));
             try
             {
-                return await store.AppendAsync(new AppendRequest(loaded.Context, events, metadata, options.IdempotencyKey, fingerprint), ct);
+                var result = await store.AppendAsync(prepared, ct);
+                heads.Remember(message.InvoiceNumber, prepared.Head);
+                return result;
             }
             catch (DuplicateCommandException)
             {
@@ -66,6 +140,15 @@ public sealed partial class InvoiceCommandExecutor(InvoiceEventStore store, ILog
         }
     }
 
+    private static EventMetadata Metadata(CommandOptions options) => new(
+        options.IdempotencyKey,
+        options.CorrelationId ?? Guid.NewGuid().ToString("N"),
+        options.IdempotencyKey,
+        options.Actor);
+
+    /// <summary>A transaction known only to exist (its id is taken); enough for the rule that ids are unique.</summary>
+    private static TransactionState Existing(string transactionId) => new(transactionId, 0m, "", default, null, Voided: false);
+
     private static AppendResult Replay(string commandId, PriorCommand prior, string? fingerprint) =>
         prior.Fingerprint is not null && fingerprint is not null && prior.Fingerprint != fingerprint
             ? throw new CommandIdReusedException(commandId)
@@ -80,6 +163,9 @@ public sealed partial class InvoiceCommandExecutor(InvoiceEventStore store, ILog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Invoice {Invoice} changed while deciding (attempt {Attempt}); deciding again on the new state")]
     private static partial void LogRetry(ILogger logger, string invoice, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Cached head of invoice {Invoice} at version {Version} was stale; deciding again on a fresh read")]
+    private static partial void LogStaleHead(ILogger logger, string invoice, long version);
 }
 
 /// <summary>The caller's expected version (If-Match) is not the invoice's version. Nothing was written.</summary>

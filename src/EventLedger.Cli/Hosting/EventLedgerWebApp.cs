@@ -3,6 +3,7 @@ using EventLedger.Api;
 using EventLedger.Api.Projections;
 using EventLedger.Application;
 using EventLedger.Application.Behaviors;
+using EventLedger.Application.Invoices.HeadCache;
 using EventLedger.EmbeddedStack;
 using EventLedger.EventStore;
 using EventLedger.EventStore.Tables;
@@ -46,6 +47,7 @@ public static class EventLedgerWebApp
         services.AddSingleton(sp => new ReadModelVersionRegistry(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TablePrefix));
         services.AddSingleton<IReadModelCatalog>(sp => new RegistryReadModelCatalog(sp.GetRequiredService<ReadModelVersionRegistry>(), settings.TablePrefix));
         services.AddSingleton(builder.Configuration.GetSection("Projections").Get<RebuildOptions>() ?? new RebuildOptions());
+        services.AddSingleton(builder.Configuration.GetSection("Commands").Get<InvoiceHeadCacheOptions>() ?? new InvoiceHeadCacheOptions());
         services.AddEventLedgerApplication();
         services.AddMediator(o => o.ServiceLifetime = ServiceLifetime.Singleton);
         services.AddEventLedgerApi();

@@ -29,6 +29,17 @@ public sealed class ConcurrencyConflictException(string invoiceNumber, long expe
     public long ExpectedVersion { get; } = expectedVersion;
 }
 
+/// <summary>
+/// The append records a transaction whose id the invoice already holds, while the invoice was at the expected version:
+/// the write's own condition found it (the decision state did not hold it, e.g. a cached head). Nothing was written.
+/// </summary>
+public sealed class TransactionExistsException(string invoiceNumber, string transactionId)
+    : Exception($"Transaction '{transactionId}' already exists on invoice '{invoiceNumber}'; nothing was written.")
+{
+    public string InvoiceNumber { get; } = invoiceNumber;
+    public string TransactionId { get; } = transactionId;
+}
+
 /// <summary>The command id was used before for a different command. Nothing was written.</summary>
 public sealed class CommandIdReusedException(string commandId)
     : Exception($"Idempotency key '{commandId}' was already used for a different request; nothing was written.")

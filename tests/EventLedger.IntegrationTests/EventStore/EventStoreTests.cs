@@ -112,6 +112,26 @@ public sealed class EventStoreTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Recording_a_taken_transaction_id_at_the_current_version_is_caught_by_the_write_itself()
+    {
+        await Append("DUP-1", Recorded("t1", 1m));
+        var current = await _store.LoadAsync("DUP-1", transactionId: null, null, default);
+
+        // Decided without reading t1's state (as on a cached head): the write's own condition must refuse it.
+        var ex = await Assert.ThrowsAsync<TransactionExistsException>(() =>
+            _store.AppendAsync(new AppendRequest(current.Context, [Recorded("t1", 5m)], EventMetadata.New(), null, null), default));
+        Assert.Equal("t1", ex.TransactionId);
+
+        // A stale head with a taken id is a plain conflict (the state moved), not a duplicate: the caller must re-read.
+        await Append("DUP-1", Recorded("t2", 2m));
+        await Assert.ThrowsAsync<ConcurrencyConflictException>(() =>
+            _store.AppendAsync(new AppendRequest(current.Context, [Recorded("t1", 5m)], EventMetadata.New(), null, null), default));
+
+        var events = await _store.ReadStreamAsync("DUP-1").ToListAsync();
+        Assert.Equal([1m, 2m], events.Select(e => ((TransactionRecorded)e.Data).Amount));
+    }
+
+    [Fact]
     public async Task A_retried_command_id_returns_the_first_result_and_the_race_is_detected()
     {
         var first = await Append("ID-1", Recorded("t1", 1m), "cmd-id-1");
