@@ -1,5 +1,7 @@
 using EventLedger.Domain.Invoices;
 using EventLedger.EventStore;
+using EventLedger.ProjectionHost.Processing;
+using EventLedger.Projections.Common;
 
 namespace EventLedger.Api.ReadModels;
 
@@ -7,20 +9,37 @@ namespace EventLedger.Api.ReadModels;
 /// <c>minVersion=N</c>: waits, bounded, until a read model has applied invoice version N. A read model has applied N when
 /// its rows reached N, or when no event in (applied, N] is one it projects (a verifier change never touches
 /// invoice-transactions, for example), which the event store answers.
+/// <para>
+/// When this process also runs the read model's subscription (<see cref="AppliedVersionSignal"/>), the wait is woken the
+/// moment the projection host has applied version N of the invoice, and the rows are read once more; it polls only every
+/// <see cref="LocalFallbackPoll"/> in case another host owns the invoice's shard. Otherwise (an API-only process) it
+/// re-reads the rows after 10, 15, 22, 33 … ms (at most 100 ms apart).
+/// </para>
 /// </summary>
-public sealed class ReadYourWrites(InvoiceEventStore store, TimeProvider clock)
+public sealed class ReadYourWrites(InvoiceEventStore store, TimeProvider clock, AppliedVersionSignal? signal = null)
 {
     public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(5);
 
-    /// <summary>Polls <paramref name="appliedVersion"/> until caught up; returns false when <paramref name="timeout"/> passed first.</summary>
+    /// <summary>Re-read interval while waiting on the in-process signal (for shards another host owns).</summary>
+    public static readonly TimeSpan LocalFallbackPoll = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Waits until <paramref name="appliedVersion"/> (which reads the rows) reaches <paramref name="minVersion"/>, or the
+    /// signal reports it applied (then <paramref name="appliedVersion"/> is called once more so the caller holds fresh rows);
+    /// returns false when <paramref name="timeout"/> passed first.
+    /// </summary>
     public async Task<bool> WaitAsync(
-        string invoiceNumber, long minVersion, Func<IInvoiceEvent, bool> projects, Func<CancellationToken, Task<long>> appliedVersion,
-        TimeSpan timeout, CancellationToken ct)
+        ReadModelTable table, string invoiceNumber, long minVersion, Func<IInvoiceEvent, bool> projects,
+        Func<CancellationToken, Task<long>> appliedVersion, TimeSpan timeout, CancellationToken ct)
     {
+        // Registered before the first read, so an apply between the read and the wait is not missed.
+        using var waiter = signal is not null && signal.IsPublished(table.Name, table.Version)
+            ? signal.Register(table.Name, table.Version, invoiceNumber, minVersion)
+            : null;
         var deadline = clock.GetUtcNow() + timeout;
         var delay = TimeSpan.FromMilliseconds(10);
         long? target = null;
-        while (true)
+        for (var round = 0; ; round++)
         {
             var applied = await appliedVersion(ct);
             if (applied >= minVersion)
@@ -29,20 +48,39 @@ public sealed class ReadYourWrites(InvoiceEventStore store, TimeProvider clock)
             }
 
             // Which version this read model must reach is fixed once the events up to minVersion exist, so the event
-            // store is asked once, not on every poll.
-            target ??= await LastProjectedVersionAsync(invoiceNumber, applied, minVersion, projects, ct);
-            if (applied >= target)
+            // store is asked once, not on every poll; with the signal only if it did not answer first.
+            if (waiter is null || round > 0)
             {
-                return true;
+                target ??= await LastProjectedVersionAsync(invoiceNumber, applied, minVersion, projects, ct);
+                if (applied >= target)
+                {
+                    return true;
+                }
             }
 
-            if (clock.GetUtcNow() >= deadline)
+            var left = deadline - clock.GetUtcNow();
+            if (left <= TimeSpan.Zero)
             {
                 return false;
             }
 
-            await Task.Delay(delay, clock, ct);
-            delay = TimeSpan.FromMilliseconds(Math.Min(100, delay.TotalMilliseconds * 1.5));
+            if (waiter is null)
+            {
+                await Task.Delay(delay < left ? delay : left, clock, ct);
+                delay = TimeSpan.FromMilliseconds(Math.Min(100, delay.TotalMilliseconds * 1.5));
+                continue;
+            }
+
+            using var poll = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var fallback = Task.Delay(LocalFallbackPoll < left ? LocalFallbackPoll : left, clock, poll.Token);
+            if (await Task.WhenAny(waiter.Applied, fallback) == waiter.Applied)
+            {
+                await poll.CancelAsync();
+                await appliedVersion(ct);
+                return true;
+            }
+
+            ct.ThrowIfCancellationRequested();
         }
     }
 

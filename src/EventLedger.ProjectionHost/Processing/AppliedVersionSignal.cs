@@ -1,0 +1,156 @@
+using EventLedger.EventStore.Events;
+
+namespace EventLedger.ProjectionHost.Processing;
+
+/// <summary>
+/// In-process "read model R (version n) has applied invoice i up to stream version v": the projection host publishes each
+/// batch once it is applied, and read-your-writes waits (<c>minVersion</c>) are woken by it instead of re-reading DynamoDB
+/// on a backoff schedule. Applied up to v means every event of the invoice up to v went through the read model's
+/// projection, whether or not it changed a row (a verifier change never touches invoice-transactions).
+/// </summary>
+/// <remarks>
+/// Only the shards this process reads are published. A waiter therefore still polls, slowly while this process runs the
+/// read model (another host may own the invoice's shard) and on the usual schedule when it does not (an API-only process).
+/// Only registered waiters are kept; publishing with nobody waiting costs a dictionary check.
+/// </remarks>
+public sealed class AppliedVersionSignal
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string ReadModel, int Version, string Invoice), List<Waiter>> _waiters = [];
+    private readonly Dictionary<(string ReadModel, int Version), int> _publishers = [];
+
+    /// <summary>Whether a subscription of this process feeds (and so publishes for) the read model's version.</summary>
+    public bool IsPublished(string readModel, int version)
+    {
+        lock (_gate)
+        {
+            return _publishers.GetValueOrDefault((readModel, version)) > 0;
+        }
+    }
+
+    /// <summary>Starts waiting for <paramref name="invoiceNumber"/> to reach <paramref name="minVersion"/>; dispose to stop.</summary>
+    public Waiter Register(string readModel, int version, string invoiceNumber, long minVersion)
+    {
+        var waiter = new Waiter(this, (readModel, version, invoiceNumber), minVersion);
+        lock (_gate)
+        {
+            if (!_waiters.TryGetValue(waiter.Key, out var list))
+            {
+                _waiters[waiter.Key] = list = [];
+            }
+
+            list.Add(waiter);
+        }
+
+        return waiter;
+    }
+
+    /// <summary>Wakes the waiters of every invoice in <paramref name="applied"/> whose version has been reached.</summary>
+    public void Publish(string readModel, int version, IReadOnlyList<StoredEvent> applied)
+    {
+        List<Waiter>? woken = null;
+        lock (_gate)
+        {
+            if (_waiters.Count == 0)
+            {
+                return;
+            }
+
+            // Events of one invoice arrive in version order within a batch; the last one per invoice is the highest.
+            var highest = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var e in applied)
+            {
+                highest[e.StreamId] = Math.Max(e.Version, highest.GetValueOrDefault(e.StreamId));
+            }
+
+            foreach (var (invoice, reached) in highest)
+            {
+                if (!_waiters.TryGetValue((readModel, version, invoice), out var list))
+                {
+                    continue;
+                }
+
+                foreach (var waiter in list.Where(w => w.MinVersion <= reached))
+                {
+                    (woken ??= []).Add(waiter);
+                }
+            }
+        }
+
+        // Completed outside the lock (continuations run asynchronously anyway).
+        woken?.ForEach(w => w.Wake());
+    }
+
+    internal IDisposable AddPublisher(string readModel, int version)
+    {
+        lock (_gate)
+        {
+            _publishers[(readModel, version)] = _publishers.GetValueOrDefault((readModel, version)) + 1;
+        }
+
+        return new Publisher(this, (readModel, version));
+    }
+
+    private void Remove(Waiter waiter)
+    {
+        lock (_gate)
+        {
+            if (_waiters.TryGetValue(waiter.Key, out var list) && list.Remove(waiter) && list.Count == 0)
+            {
+                _waiters.Remove(waiter.Key);
+            }
+        }
+    }
+
+    private void RemovePublisher((string, int) key)
+    {
+        lock (_gate)
+        {
+            if (_publishers.GetValueOrDefault(key) is var count and > 1)
+            {
+                _publishers[key] = count - 1;
+            }
+            else
+            {
+                _publishers.Remove(key);
+            }
+        }
+    }
+
+    /// <summary>One wait; <see cref="Applied"/> completes when the version is published as applied.</summary>
+    public sealed class Waiter : IDisposable
+    {
+        private readonly AppliedVersionSignal _signal;
+        private readonly TaskCompletionSource _applied = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        internal Waiter(AppliedVersionSignal signal, (string, int, string) key, long minVersion)
+        {
+            _signal = signal;
+            Key = key;
+            MinVersion = minVersion;
+        }
+
+        public long MinVersion { get; }
+
+        public Task Applied => _applied.Task;
+
+        internal (string ReadModel, int Version, string Invoice) Key { get; }
+
+        internal void Wake() => _applied.TrySetResult();
+
+        public void Dispose() => _signal.Remove(this);
+    }
+
+    private sealed class Publisher(AppliedVersionSignal signal, (string, int) key) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                signal.RemovePublisher(key);
+            }
+        }
+    }
+}
