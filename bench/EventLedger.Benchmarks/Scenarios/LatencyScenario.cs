@@ -28,7 +28,11 @@ public static class LatencyScenario
         var report = new BenchReport(rate == 100 ? "latency" : $"latency-{rate}", $"Command → read model visible at {rate} commands/s");
         var prefix = $"lat{DateTime.UtcNow:HHmmss}-";
         var settings = EventLedgerSettings.FromStack(stack, prefix);
-        await using var app = await EventLedgerWebApp.BuildAsync(settings, port: 0, LogLevel.Warning, ct);
+        // Count the app's DynamoDB and Streams calls (the probe below uses its own clients).
+        var operations = new OperationCounter();
+        await using var app = await EventLedgerWebApp.BuildAsync(settings, port: 0, LogLevel.Warning, ct, configureServices: services =>
+            services.AddSingleton(_ => operations.Wrap(DynamoDbStreamsClient.ForEndpoint(settings.DynamoDbEndpoint!))));
+        operations.Attach(app.Services.GetRequiredService<IAmazonDynamoDB>());
         var configured = app.Services.GetRequiredService<ProjectionHostOptions>();
         if (configured.PollInterval != hostOptions.PollInterval || configured.BatchSize != hostOptions.BatchSize)
         {
@@ -36,7 +40,7 @@ public static class LatencyScenario
         }
 
         await app.StartAsync(ct);
-        var db = app.Services.GetRequiredService<IAmazonDynamoDB>();
+        using var db = EmbeddedStack.DynamoDbClients.Create(settings.DynamoDbEndpoint);
         using var streams = DynamoDbStreamsClient.ForEndpoint(settings.DynamoDbEndpoint!);
         using var http = new HttpClient { BaseAddress = app.BaseAddress() };
         http.DefaultRequestHeaders.ConnectionClose = false;
@@ -62,7 +66,10 @@ public static class LatencyScenario
         await RunLoadAsync(http, rate, warmup, "warm", ct);
         using var probeStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var probe = ProbeAsync(db, streams, probeTable, probeStop.Token);
+        var callsBefore = operations.Snapshot();
         var measured = await RunLoadAsync(http, rate, seconds, "run", ct);
+        var calls = OperationCounter.PerUnit(callsBefore, operations.Snapshot(), rate * seconds);
+        Console.WriteLine($"  DynamoDB / Streams calls per command: {calls}");
         await probeStop.CancelAsync();
         var propagation = await probe;
 
@@ -81,6 +88,7 @@ public static class LatencyScenario
             "whatever the earlier ones do, and latency counts from that scheduled time); 1,000 invoices round robin; visibility through GET /invoices/{n}?minVersion=v&waitMs=5000 (the API's read-your-writes wait; in this in-process setup it is woken by the projection host's " +
             $"applied signal and then reads the row once). Errors: {measured.DescribeErrors()}. Host: PollInterval {configured.PollInterval.TotalMilliseconds:0} ms, " +
             $"BatchSize {configured.BatchSize}, MaximumBatchingWindow {configured.MaximumBatchingWindow.TotalMilliseconds:0} ms, CheckpointInterval {configured.CheckpointInterval.TotalMilliseconds:0} ms, ReadAhead {configured.ReadAhead}.");
+        report.Note($"Calls the app made per command during the measured run (DynamoDB and Streams; HTTP polls and the probe excluded): {calls}.");
         report.Note($"Raw stream propagation: {propagation.Count} probes (PutItem into a stream-enabled probe table, GetRecords polled every 1 ms on an open iterator), in the same run. " +
             "Lambda polls a shard 4 times a second, so its p50 alone would be ~125 ms plus the write. " + CatchupScenario.Load());
         report.WriteTo(options.ReportPath);

@@ -12,16 +12,19 @@ namespace EventLedger.Api.ReadModels;
 /// <para>
 /// When this process also runs the read model's subscription (<see cref="AppliedVersionSignal"/>), the wait is woken the
 /// moment the projection host has applied version N of the invoice, and the rows are read once more; it polls only every
-/// <see cref="LocalFallbackPoll"/> in case another host owns the invoice's shard. Otherwise (an API-only process) it
+/// <see cref="DefaultLocalFallbackPoll"/> (by default) in case another host owns the invoice's shard. Otherwise (an API-only process) it
 /// re-reads the rows after 10, 15, 22, 33 … ms (at most 100 ms apart).
 /// </para>
 /// </summary>
-public sealed class ReadYourWrites(InvoiceEventStore store, TimeProvider clock, AppliedVersionSignal? signal = null)
+public sealed class ReadYourWrites(InvoiceEventStore store, TimeProvider clock, AppliedVersionSignal? signal = null, TimeSpan? localFallbackPoll = null)
 {
     public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(5);
 
-    /// <summary>Re-read interval while waiting on the in-process signal (for shards another host owns).</summary>
-    public static readonly TimeSpan LocalFallbackPoll = TimeSpan.FromMilliseconds(250);
+    /// <summary>Default re-read interval while waiting on the in-process signal (for shards another host owns). Polling more
+    /// often would put the load back: every waiting request re-reads, and under load many wait.</summary>
+    public static readonly TimeSpan DefaultLocalFallbackPoll = TimeSpan.FromSeconds(1);
+
+    private readonly TimeSpan _localFallbackPoll = localFallbackPoll ?? DefaultLocalFallbackPoll;
 
     /// <summary>
     /// Waits until <paramref name="appliedVersion"/> (which reads the rows) reaches <paramref name="minVersion"/>, or the
@@ -72,7 +75,7 @@ public sealed class ReadYourWrites(InvoiceEventStore store, TimeProvider clock, 
             }
 
             using var poll = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var fallback = Task.Delay(LocalFallbackPoll < left ? LocalFallbackPoll : left, clock, poll.Token);
+            var fallback = Task.Delay(_localFallbackPoll < left ? _localFallbackPoll : left, clock, poll.Token);
             if (await Task.WhenAny(waiter.Applied, fallback) == waiter.Applied)
             {
                 await poll.CancelAsync();

@@ -81,7 +81,8 @@ public sealed class AppliedVersionSignal
         woken?.ForEach(w => w.Wake());
     }
 
-    internal IDisposable AddPublisher(string readModel, int version)
+    /// <summary>Declares that a subscription of this process feeds the read model's version (until disposed).</summary>
+    public IDisposable AddPublisher(string readModel, int version)
     {
         lock (_gate)
         {
