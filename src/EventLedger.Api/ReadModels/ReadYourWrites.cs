@@ -36,15 +36,24 @@ public sealed class ReadYourWrites(InvoiceEventStore store, TimeProvider clock, 
         Func<CancellationToken, Task<long>> appliedVersion, TimeSpan timeout, CancellationToken ct)
     {
         // Registered before the first read, so an apply between the read and the wait is not missed.
-        using var waiter = signal is not null && signal.IsPublished(table.Name, table.Version)
-            ? signal.Register(table.Name, table.Version, invoiceNumber, minVersion)
-            : null;
+        var published = signal is not null && signal.IsPublished(table.Name, table.Version);
+        using var waiter = published ? signal!.Register(table.Name, table.Version, invoiceNumber, minVersion) : null;
+        if (waiter?.Applied.IsCompleted == true)
+        {
+            // This process applied the version already: one read for the rows.
+            await appliedVersion(ct);
+            return true;
+        }
+
+        // This process applied an earlier version of the invoice lately, so it feeds the invoice's shard: skip the first read
+        // and wait for the signal (the fallback read still comes after the fallback interval).
+        var skipFirstRead = published && timeout > _localFallbackPoll && signal!.LastApplied(table.Name, table.Version, invoiceNumber) is not null;
         var deadline = clock.GetUtcNow() + timeout;
         var delay = TimeSpan.FromMilliseconds(10);
         long? target = null;
         for (var round = 0; ; round++)
         {
-            var applied = await appliedVersion(ct);
+            var applied = round == 0 && skipFirstRead ? -1 : await appliedVersion(ct);
             if (applied >= minVersion)
             {
                 return true;
@@ -52,7 +61,7 @@ public sealed class ReadYourWrites(InvoiceEventStore store, TimeProvider clock, 
 
             // Which version this read model must reach is fixed once the events up to minVersion exist, so the event
             // store is asked once, not on every poll; with the signal only if it did not answer first.
-            if (waiter is null || round > 0)
+            if (applied >= 0 && (waiter is null || round > 0))
             {
                 target ??= await LastProjectedVersionAsync(invoiceNumber, applied, minVersion, projects, ct);
                 if (applied >= target)

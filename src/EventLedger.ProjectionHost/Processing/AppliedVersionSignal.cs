@@ -11,11 +11,15 @@ namespace EventLedger.ProjectionHost.Processing;
 /// <remarks>
 /// Only the shards this process reads are published. A waiter therefore still polls, slowly while this process runs the
 /// read model (another host may own the invoice's shard) and on the usual schedule when it does not (an API-only process).
-/// Only registered waiters are kept; publishing with nobody waiting costs a dictionary check.
+/// Besides the waiters, it remembers the highest applied version of the most recently applied invoices (bounded), so a
+/// read that arrives after the apply, or whose invoice this process is known to feed, need not read the rows to find out.
 /// </remarks>
-public sealed class AppliedVersionSignal
+public sealed class AppliedVersionSignal(int rememberedInvoices = 50_000)
 {
     private readonly Lock _gate = new();
+    private readonly Dictionary<(string ReadModel, int Version, string Invoice), (long Applied, long Stamp)> _recent = [];
+    private readonly Queue<((string, int, string) Key, long Stamp)> _recentOrder = new();
+    private long _stamp;
     private readonly Dictionary<(string ReadModel, int Version, string Invoice), List<Waiter>> _waiters = [];
     private readonly Dictionary<(string ReadModel, int Version), int> _publishers = [];
 
@@ -28,12 +32,30 @@ public sealed class AppliedVersionSignal
         }
     }
 
-    /// <summary>Starts waiting for <paramref name="invoiceNumber"/> to reach <paramref name="minVersion"/>; dispose to stop.</summary>
+    /// <summary>The highest version of the invoice this process has applied to the read model lately; null when it does not remember one.</summary>
+    public long? LastApplied(string readModel, int version, string invoiceNumber)
+    {
+        lock (_gate)
+        {
+            return _recent.TryGetValue((readModel, version, invoiceNumber), out var entry) ? entry.Applied : null;
+        }
+    }
+
+    /// <summary>
+    /// Starts waiting for <paramref name="invoiceNumber"/> to reach <paramref name="minVersion"/>; dispose to stop. The waiter is
+    /// completed at once when the version is already known to be applied.
+    /// </summary>
     public Waiter Register(string readModel, int version, string invoiceNumber, long minVersion)
     {
         var waiter = new Waiter(this, (readModel, version, invoiceNumber), minVersion);
         lock (_gate)
         {
+            if (_recent.TryGetValue(waiter.Key, out var entry) && entry.Applied >= minVersion)
+            {
+                waiter.Wake();
+                return waiter;
+            }
+
             if (!_waiters.TryGetValue(waiter.Key, out var list))
             {
                 _waiters[waiter.Key] = list = [];
@@ -49,23 +71,18 @@ public sealed class AppliedVersionSignal
     public void Publish(string readModel, int version, IReadOnlyList<StoredEvent> applied)
     {
         List<Waiter>? woken = null;
+        var highest = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var e in applied)
+        {
+            highest[e.StreamId] = Math.Max(e.Version, highest.GetValueOrDefault(e.StreamId));
+        }
+
         lock (_gate)
         {
-            if (_waiters.Count == 0)
-            {
-                return;
-            }
-
-            // Events of one invoice arrive in version order within a batch; the last one per invoice is the highest.
-            var highest = new Dictionary<string, long>(StringComparer.Ordinal);
-            foreach (var e in applied)
-            {
-                highest[e.StreamId] = Math.Max(e.Version, highest.GetValueOrDefault(e.StreamId));
-            }
-
             foreach (var (invoice, reached) in highest)
             {
-                if (!_waiters.TryGetValue((readModel, version, invoice), out var list))
+                Remember((readModel, version, invoice), reached);
+                if (_waiters.Count == 0 || !_waiters.TryGetValue((readModel, version, invoice), out var list))
                 {
                     continue;
                 }
@@ -90,6 +107,22 @@ public sealed class AppliedVersionSignal
         }
 
         return new Publisher(this, (readModel, version));
+    }
+
+    private void Remember((string, int, string) key, long reached)
+    {
+        var stamp = ++_stamp;
+        var applied = _recent.TryGetValue(key, out var entry) ? Math.Max(entry.Applied, reached) : reached;
+        _recent[key] = (applied, stamp);
+        _recentOrder.Enqueue((key, stamp));
+        while (_recentOrder.Count > rememberedInvoices && _recentOrder.TryDequeue(out var oldest))
+        {
+            // Only the latest entry of a key is current; older queue entries of a key that was applied again are skipped.
+            if (_recent.TryGetValue(oldest.Key, out var current) && current.Stamp == oldest.Stamp)
+            {
+                _recent.Remove(oldest.Key);
+            }
+        }
     }
 
     private void Remove(Waiter waiter)

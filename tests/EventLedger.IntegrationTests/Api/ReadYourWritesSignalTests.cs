@@ -66,6 +66,17 @@ public sealed class ReadYourWritesSignalTests(StackFixture stack)
         Assert.True(await wait.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(2, reads); // the first read, and one after the signal: nothing polled in between
         Assert.Equal((2L, 15m), (row!.LastAppliedVersion, row.Total));
+
+        // A later read of an applied version: the signal remembers it, so the rows are read once and nothing waits.
+        var later = 0;
+        Assert.True(await readYourWrites.WaitAsync(table, "SIG-1", 2, _ => true, async ct =>
+        {
+            later++;
+            return (await queries.GetAsync("SIG-1", ct))?.LastAppliedVersion ?? 0;
+        }, TimeSpan.FromMinutes(5), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, later);
+        Assert.Equal(2, signal.LastApplied(table.Name, table.Version, "SIG-1"));
+        Assert.Null(signal.LastApplied(table.Name, table.Version + 2, "SIG-1"));
     }
 
     [Fact]
