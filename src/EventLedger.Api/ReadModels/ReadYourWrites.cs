@@ -11,8 +11,10 @@ namespace EventLedger.Api.ReadModels;
 /// invoice-transactions, for example), which the event store answers.
 /// <para>
 /// When this process also runs the read model's subscription (<see cref="AppliedVersionSignal"/>), the wait is woken the
-/// moment the projection host has applied version N of the invoice, and the rows are read once more; it polls only every
-/// <see cref="DefaultLocalFallbackPoll"/> (by default) in case another host owns the invoice's shard. Otherwise (an API-only process) it
+/// moment the projection host has applied version N of the invoice, and the rows are read once more (not at all first
+/// when the signal remembers the invoice). While this process holds every shard of the read model it does not re-read
+/// before the deadline; otherwise it re-reads every <see cref="DefaultLocalFallbackPoll"/> (by default) in case another
+/// host owns the invoice's shard. Otherwise (an API-only process) it
 /// re-reads the rows after 10, 15, 22, 33 … ms (at most 100 ms apart).
 /// </para>
 /// </summary>
@@ -48,6 +50,8 @@ public sealed class ReadYourWrites(InvoiceEventStore store, TimeProvider clock, 
         // This process applied an earlier version of the invoice lately, so it feeds the invoice's shard: skip the first read
         // and wait for the signal (the fallback read still comes after the fallback interval).
         var skipFirstRead = published && timeout > _localFallbackPoll && signal!.LastApplied(table.Name, table.Version, invoiceNumber) is not null;
+        // While this process holds every shard of the read model, every apply is signalled here: no re-reads until the deadline.
+        var signalOnly = published && signal!.FeedsEveryShard(table.Name, table.Version);
         var deadline = clock.GetUtcNow() + timeout;
         var delay = TimeSpan.FromMilliseconds(10);
         long? target = null;
@@ -84,7 +88,8 @@ public sealed class ReadYourWrites(InvoiceEventStore store, TimeProvider clock, 
             }
 
             using var poll = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var fallback = Task.Delay(_localFallbackPoll < left ? _localFallbackPoll : left, clock, poll.Token);
+            var wait = signalOnly || _localFallbackPoll > left ? left : _localFallbackPoll;
+            var fallback = Task.Delay(wait, clock, poll.Token);
             if (await Task.WhenAny(waiter.Applied, fallback) == waiter.Applied)
             {
                 await poll.CancelAsync();

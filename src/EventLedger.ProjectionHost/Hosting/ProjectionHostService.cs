@@ -104,7 +104,7 @@ public sealed partial class ProjectionHostService(
                 processor,
                 loggerFactory);
             await subscription.StartAsync(cancellationToken);
-            _running[subscriptionName] = new RunningSubscription(name, version, subscription, processor, appliedSignal?.AddPublisher(name, version));
+            _running[subscriptionName] = new RunningSubscription(name, version, subscription, processor, appliedSignal?.AddPublisher(name, version, subscription.OwnsEveryOpenShard));
         }
         finally
         {

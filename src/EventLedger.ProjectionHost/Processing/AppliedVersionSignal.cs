@@ -9,8 +9,9 @@ namespace EventLedger.ProjectionHost.Processing;
 /// projection, whether or not it changed a row (a verifier change never touches invoice-transactions).
 /// </summary>
 /// <remarks>
-/// Only the shards this process reads are published. A waiter therefore still polls, slowly while this process runs the
-/// read model (another host may own the invoice's shard) and on the usual schedule when it does not (an API-only process).
+/// Only the shards this process reads are published. A waiter therefore needs no re-reads only while this process holds
+/// every shard of the read model (<see cref="FeedsEveryShard"/>); otherwise it still polls, slowly while this process runs
+/// the read model and on the usual schedule when it does not (an API-only process).
 /// Besides the waiters, it remembers the highest applied version of the most recently applied invoices (bounded), so a
 /// read that arrives after the apply, or whose invoice this process is known to feed, need not read the rows to find out.
 /// </remarks>
@@ -21,15 +22,30 @@ public sealed class AppliedVersionSignal(int rememberedInvoices = 50_000)
     private readonly Queue<((string, int, string) Key, long Stamp)> _recentOrder = new();
     private long _stamp;
     private readonly Dictionary<(string ReadModel, int Version, string Invoice), List<Waiter>> _waiters = [];
-    private readonly Dictionary<(string ReadModel, int Version), int> _publishers = [];
+    private readonly Dictionary<(string ReadModel, int Version), List<Publisher>> _publishers = [];
 
     /// <summary>Whether a subscription of this process feeds (and so publishes for) the read model's version.</summary>
     public bool IsPublished(string readModel, int version)
     {
         lock (_gate)
         {
-            return _publishers.GetValueOrDefault((readModel, version)) > 0;
+            return _publishers.ContainsKey((readModel, version));
         }
+    }
+
+    /// <summary>
+    /// Whether this process currently feeds every open shard of the read model's version (it holds all their leases): then
+    /// every apply is published here and a waiter needs no fallback re-reads.
+    /// </summary>
+    public bool FeedsEveryShard(string readModel, int version)
+    {
+        List<Publisher>? publishers;
+        lock (_gate)
+        {
+            publishers = _publishers.TryGetValue((readModel, version), out var list) ? [.. list] : null;
+        }
+
+        return publishers?.Any(p => p.FeedsEveryShard()) == true;
     }
 
     /// <summary>The highest version of the invoice this process has applied to the read model lately; null when it does not remember one.</summary>
@@ -98,15 +114,24 @@ public sealed class AppliedVersionSignal(int rememberedInvoices = 50_000)
         woken?.ForEach(w => w.Wake());
     }
 
-    /// <summary>Declares that a subscription of this process feeds the read model's version (until disposed).</summary>
-    public IDisposable AddPublisher(string readModel, int version)
+    /// <summary>
+    /// Declares that a subscription of this process feeds the read model's version (until disposed);
+    /// <paramref name="feedsEveryShard"/> tells whether it currently holds every open shard's lease (null: unknown, never).
+    /// </summary>
+    public IDisposable AddPublisher(string readModel, int version, Func<bool>? feedsEveryShard = null)
     {
+        var publisher = new Publisher(this, (readModel, version), feedsEveryShard ?? (static () => false));
         lock (_gate)
         {
-            _publishers[(readModel, version)] = _publishers.GetValueOrDefault((readModel, version)) + 1;
+            if (!_publishers.TryGetValue(publisher.Key, out var list))
+            {
+                _publishers[publisher.Key] = list = [];
+            }
+
+            list.Add(publisher);
         }
 
-        return new Publisher(this, (readModel, version));
+        return publisher;
     }
 
     private void Remember((string, int, string) key, long reached)
@@ -136,17 +161,13 @@ public sealed class AppliedVersionSignal(int rememberedInvoices = 50_000)
         }
     }
 
-    private void RemovePublisher((string, int) key)
+    private void RemovePublisher(Publisher publisher)
     {
         lock (_gate)
         {
-            if (_publishers.GetValueOrDefault(key) is var count and > 1)
+            if (_publishers.TryGetValue(publisher.Key, out var list) && list.Remove(publisher) && list.Count == 0)
             {
-                _publishers[key] = count - 1;
-            }
-            else
-            {
-                _publishers.Remove(key);
+                _publishers.Remove(publisher.Key);
             }
         }
     }
@@ -175,15 +196,19 @@ public sealed class AppliedVersionSignal(int rememberedInvoices = 50_000)
         public void Dispose() => _signal.Remove(this);
     }
 
-    private sealed class Publisher(AppliedVersionSignal signal, (string, int) key) : IDisposable
+    private sealed class Publisher(AppliedVersionSignal signal, (string, int) key, Func<bool> feedsEveryShard) : IDisposable
     {
         private int _disposed;
+
+        public (string ReadModel, int Version) Key { get; } = key;
+
+        public Func<bool> FeedsEveryShard { get; } = feedsEveryShard;
 
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                signal.RemovePublisher(key);
+                signal.RemovePublisher(this);
             }
         }
     }
