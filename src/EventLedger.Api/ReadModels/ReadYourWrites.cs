@@ -98,6 +98,12 @@ public sealed class ReadYourWrites(InvoiceEventStore store, TimeProvider clock, 
             }
 
             ct.ThrowIfCancellationRequested();
+            if (signalOnly)
+            {
+                // Every shard is fed here and no apply of the version was signalled before the deadline: not applied yet,
+                // and re-reading the rows to learn that would only add load.
+                return false;
+            }
         }
     }
 
