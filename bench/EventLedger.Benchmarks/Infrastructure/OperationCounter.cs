@@ -20,7 +20,16 @@ public sealed class OperationCounter
             {
                 if (e is WebServiceRequestEventArgs w && w.Request is { } request)
                 {
-                    Add(request.GetType().Name.Replace("Request", "", StringComparison.Ordinal));
+                    var operation = request.GetType().Name.Replace("Request", "", StringComparison.Ordinal);
+                    var table = request switch
+                    {
+                        Amazon.DynamoDBv2.Model.GetItemRequest g => g.TableName,
+                        Amazon.DynamoDBv2.Model.QueryRequest q => q.TableName,
+                        Amazon.DynamoDBv2.Model.UpdateItemRequest u => u.TableName,
+                        _ => null,
+                    };
+                    // The table without its per-run prefix ("lat123456-invoice-totals-v1" → "invoice-totals-v1").
+                    Add(table is null ? operation : $"{operation}({table[(table.IndexOf('-', StringComparison.Ordinal) + 1)..]})");
                 }
             };
         }

@@ -138,19 +138,21 @@ public static class ReadModelEndpoints
 }
 
 /// <summary>Resolves the live table of each read model (per request, so a rebuild's switch is seen at once) and waits for versions.</summary>
-public sealed class ReadModelReader(IAmazonDynamoDB dynamoDb, IReadModelCatalog catalog, ReadYourWrites readYourWrites)
+public sealed class ReadModelReader(IAmazonDynamoDB dynamoDb, IReadModelCatalog liveTables, ReadYourWrites readYourWrites)
 {
+    private readonly CoalescingReadModelCatalog _catalog = new(liveTables);
+
     public async Task<InvoiceTotalsQueries> TotalsAsync(CancellationToken ct) =>
-        new(dynamoDb, (await catalog.LiveTableAsync(InvoiceTotalsProjection.ProjectionName, ct)).TableName);
+        new(dynamoDb, (await _catalog.LiveTableAsync(InvoiceTotalsProjection.ProjectionName, ct)).TableName);
 
     public async Task<InvoiceTransactionsQueries> TransactionsAsync(CancellationToken ct) =>
-        new(dynamoDb, (await catalog.LiveTableAsync(InvoiceTransactionsProjection.ProjectionName, ct)).TableName);
+        new(dynamoDb, (await _catalog.LiveTableAsync(InvoiceTransactionsProjection.ProjectionName, ct)).TableName);
 
     public async Task<CountryCountsQueries> CountriesAsync(CancellationToken ct) =>
-        new(dynamoDb, (await catalog.LiveTableAsync(CountryCountsProjection.ProjectionName, ct)).TableName);
+        new(dynamoDb, (await _catalog.LiveTableAsync(CountryCountsProjection.ProjectionName, ct)).TableName);
 
     public async Task<InvoiceHistoryQueries> HistoryAsync(CancellationToken ct) =>
-        new(dynamoDb, (await catalog.LiveTableAsync(InvoiceHistoryProjection.ProjectionName, ct)).TableName);
+        new(dynamoDb, (await _catalog.LiveTableAsync(InvoiceHistoryProjection.ProjectionName, ct)).TableName);
 
     public async Task<bool> InvoiceKnownAsync(string invoiceNumber, CancellationToken ct) =>
         await (await TotalsAsync(ct)).GetAsync(invoiceNumber, ct) is not null;
@@ -159,7 +161,7 @@ public sealed class ReadModelReader(IAmazonDynamoDB dynamoDb, IReadModelCatalog 
         Func<CancellationToken, Task<long>> appliedVersion, CancellationToken ct)
     {
         return minVersion is not { } min
-            || await readYourWrites.WaitAsync(await catalog.LiveTableAsync(readModel, ct), invoiceNumber, min, projects, appliedVersion,
+            || await readYourWrites.WaitAsync(await _catalog.LiveTableAsync(readModel, ct), invoiceNumber, min, projects, appliedVersion,
                 waitMs is { } ms ? TimeSpan.FromMilliseconds(ms) : ReadYourWrites.DefaultWait, ct);
     }
 }
