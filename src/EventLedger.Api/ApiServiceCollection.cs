@@ -7,7 +7,9 @@ using EventLedger.Api.Projections;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using EventLedger.ProjectionHost.Processing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace EventLedger.Api;
 
@@ -16,6 +18,7 @@ public static class ApiServiceCollection
     public static IServiceCollection AddEventLedgerApi(this IServiceCollection services)
     {
         services.AddProblemDetails();
+        services.TryAddSingleton<AppliedVersionSignal>();
         services.AddSingleton<ReadYourWrites>();
         services.AddSingleton<ReadModelReader>();
         services.AddExceptionHandler<ApiExceptionHandler>();

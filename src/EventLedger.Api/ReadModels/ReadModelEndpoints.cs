@@ -33,7 +33,7 @@ public static class ReadModelEndpoints
         if (Invalid(invoiceNumber, minVersion, waitMs) is { } invalid) return invalid;
         var queries = await reader.TotalsAsync(ct);
         InvoiceTotalsRow? row = null;
-        if (!await reader.WaitAsync(invoiceNumber, minVersion, waitMs, _ => true,
+        if (!await reader.WaitAsync(InvoiceTotalsProjection.ProjectionName, invoiceNumber, minVersion, waitMs, _ => true,
                 async c => (row = await queries.GetAsync(invoiceNumber, c))?.LastAppliedVersion ?? 0, ct))
         {
             return NotCaughtUp(InvoiceTotalsProjection.ProjectionName, invoiceNumber, minVersion!.Value, row?.LastAppliedVersion ?? 0);
@@ -51,7 +51,7 @@ public static class ReadModelEndpoints
         if (Invalid(invoiceNumber, minVersion, waitMs) is { } invalid) return invalid;
         var queries = await reader.TransactionsAsync(ct);
         IReadOnlyList<InvoiceTransactionRow> rows = [];
-        if (!await reader.WaitAsync(invoiceNumber, minVersion, waitMs,
+        if (!await reader.WaitAsync(InvoiceTransactionsProjection.ProjectionName, invoiceNumber, minVersion, waitMs,
                 e => InvoiceDecider.TransactionIdOf(e) is not null,
                 async c => MaxVersion(await queries.ListAsync(invoiceNumber, null, includeVoided: true, c), r => r.LastAppliedVersion), ct))
         {
@@ -76,7 +76,7 @@ public static class ReadModelEndpoints
         if (Invalid(invoiceNumber, minVersion, waitMs) is { } invalid) return invalid;
         var queries = await reader.CountriesAsync(ct);
         IReadOnlyList<CountryCountsRow> rows = [];
-        if (!await reader.WaitAsync(invoiceNumber, minVersion, waitMs, _ => true,
+        if (!await reader.WaitAsync(CountryCountsProjection.ProjectionName, invoiceNumber, minVersion, waitMs, _ => true,
                 async c => MaxVersion(rows = await queries.ListAsync(invoiceNumber, c), r => r.LastAppliedVersion), ct))
         {
             return NotCaughtUp(CountryCountsProjection.ProjectionName, invoiceNumber, minVersion!.Value, MaxVersion(rows, r => r.LastAppliedVersion));
@@ -94,7 +94,7 @@ public static class ReadModelEndpoints
         if (Invalid(invoiceNumber, minVersion, waitMs) is { } invalid) return invalid;
         var queries = await reader.HistoryAsync(ct);
         IReadOnlyList<InvoiceHistoryRow> rows = [];
-        if (!await reader.WaitAsync(invoiceNumber, minVersion, waitMs, _ => true,
+        if (!await reader.WaitAsync(InvoiceHistoryProjection.ProjectionName, invoiceNumber, minVersion, waitMs, _ => true,
                 async c => MaxVersion(rows = await queries.ListAsync(invoiceNumber, c), r => r.Version), ct))
         {
             return NotCaughtUp(InvoiceHistoryProjection.ProjectionName, invoiceNumber, minVersion!.Value, MaxVersion(rows, r => r.Version));
@@ -138,29 +138,30 @@ public static class ReadModelEndpoints
 }
 
 /// <summary>Resolves the live table of each read model (per request, so a rebuild's switch is seen at once) and waits for versions.</summary>
-public sealed class ReadModelReader(IAmazonDynamoDB dynamoDb, IReadModelCatalog catalog, ReadYourWrites readYourWrites)
+public sealed class ReadModelReader(IAmazonDynamoDB dynamoDb, IReadModelCatalog liveTables, ReadYourWrites readYourWrites)
 {
+    private readonly CoalescingReadModelCatalog _catalog = new(liveTables);
+
     public async Task<InvoiceTotalsQueries> TotalsAsync(CancellationToken ct) =>
-        new(dynamoDb, (await catalog.LiveTableAsync(InvoiceTotalsProjection.ProjectionName, ct)).TableName);
+        new(dynamoDb, (await _catalog.LiveTableAsync(InvoiceTotalsProjection.ProjectionName, ct)).TableName);
 
     public async Task<InvoiceTransactionsQueries> TransactionsAsync(CancellationToken ct) =>
-        new(dynamoDb, (await catalog.LiveTableAsync(InvoiceTransactionsProjection.ProjectionName, ct)).TableName);
+        new(dynamoDb, (await _catalog.LiveTableAsync(InvoiceTransactionsProjection.ProjectionName, ct)).TableName);
 
     public async Task<CountryCountsQueries> CountriesAsync(CancellationToken ct) =>
-        new(dynamoDb, (await catalog.LiveTableAsync(CountryCountsProjection.ProjectionName, ct)).TableName);
+        new(dynamoDb, (await _catalog.LiveTableAsync(CountryCountsProjection.ProjectionName, ct)).TableName);
 
     public async Task<InvoiceHistoryQueries> HistoryAsync(CancellationToken ct) =>
-        new(dynamoDb, (await catalog.LiveTableAsync(InvoiceHistoryProjection.ProjectionName, ct)).TableName);
+        new(dynamoDb, (await _catalog.LiveTableAsync(InvoiceHistoryProjection.ProjectionName, ct)).TableName);
 
     public async Task<bool> InvoiceKnownAsync(string invoiceNumber, CancellationToken ct) =>
         await (await TotalsAsync(ct)).GetAsync(invoiceNumber, ct) is not null;
 
-    public Task<bool> WaitAsync(string invoiceNumber, long? minVersion, int? waitMs, Func<IInvoiceEvent, bool> projects,
+    public async Task<bool> WaitAsync(string readModel, string invoiceNumber, long? minVersion, int? waitMs, Func<IInvoiceEvent, bool> projects,
         Func<CancellationToken, Task<long>> appliedVersion, CancellationToken ct)
     {
         return minVersion is not { } min
-            ? Task.FromResult(true)
-            : readYourWrites.WaitAsync(invoiceNumber, min, projects, appliedVersion,
+            || await readYourWrites.WaitAsync(await _catalog.LiveTableAsync(readModel, ct), invoiceNumber, min, projects, appliedVersion,
                 waitMs is { } ms ? TimeSpan.FromMilliseconds(ms) : ReadYourWrites.DefaultWait, ct);
     }
 }

@@ -26,6 +26,14 @@ public sealed record ProjectionHostOptions
 
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Shortest time between two checkpoint writes per subscription and shard (default 1 s; zero: after every
+    /// batch). Stops, lost leases and shard ends always write; after a crash up to this much is delivered again, which the
+    /// read models' per-row version guards make harmless. Analytics commits its checkpoint with its rows regardless.</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Read a shard's next batch while the current one is applied (one batch ahead; default true).</summary>
+    public bool ReadAhead { get; init; } = true;
+
     /// <summary>Identity of this host in the lease table (unique per process by default).</summary>
     public string? OwnerId { get; init; }
 

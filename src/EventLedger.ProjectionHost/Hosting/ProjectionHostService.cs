@@ -25,7 +25,8 @@ public sealed partial class ProjectionHostService(
     ProjectionHostOptions options,
     IReadModelCatalog catalog,
     IEnumerable<HostedReadModel> readModels,
-    ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+    ILoggerFactory loggerFactory,
+    AppliedVersionSignal? appliedSignal = null) : IHostedService, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, RunningSubscription> _running = new(StringComparer.Ordinal);
     private readonly ILogger _logger = loggerFactory.CreateLogger<ProjectionHostService>();
@@ -74,7 +75,8 @@ public sealed partial class ProjectionHostService(
             }
 
             var hosted = await readModel.CreateAsync(version, cancellationToken);
-            var processor = new ProjectionBatchProcessor(hosted.Projection);
+            var processor = new ProjectionBatchProcessor(hosted.Projection,
+                appliedSignal is null ? null : events => appliedSignal.Publish(name, version, events));
             var subscription = new StreamSubscription(
                 new StreamSubscriptionOptions
                 {
@@ -89,6 +91,8 @@ public sealed partial class ProjectionHostService(
                     // A processor that commits its own checkpoint needs whole-shard prefixes: lanes carry no checkpoint.
                     ParallelizationFactor = hosted.Checkpoints is null ? options.ParallelizationFactor : 1,
                     PollInterval = options.PollInterval,
+                    CheckpointInterval = options.CheckpointInterval,
+                    ReadAhead = options.ReadAhead,
                     LeaseDuration = options.LeaseDuration,
                     CreateTablesIfMissing = false,
                     IsTransientFailure = TransientFailures.IsTransient,
@@ -100,7 +104,7 @@ public sealed partial class ProjectionHostService(
                 processor,
                 loggerFactory);
             await subscription.StartAsync(cancellationToken);
-            _running[subscriptionName] = new RunningSubscription(name, version, subscription, processor);
+            _running[subscriptionName] = new RunningSubscription(name, version, subscription, processor, appliedSignal?.AddPublisher(name, version, subscription.OwnsEveryOpenShard));
         }
         finally
         {
@@ -113,6 +117,7 @@ public sealed partial class ProjectionHostService(
     {
         if (_running.TryRemove(SubscriptionName(name, version), out var running))
         {
+            running.Published?.Dispose();
             await running.Subscription.StopAsync(cancellationToken);
             await running.Subscription.DisposeAsync();
         }
@@ -144,6 +149,7 @@ public sealed partial class ProjectionHostService(
     {
         foreach (var running in _running.Values)
         {
+            running.Published?.Dispose();
             await running.Subscription.DisposeAsync();
         }
 
@@ -156,7 +162,7 @@ public sealed partial class ProjectionHostService(
     [LoggerMessage(Level = LogLevel.Information, Message = "Projection host started {Count} read models as {Owner}")]
     private static partial void LogStarted(ILogger logger, int count, string owner);
 
-    private sealed record RunningSubscription(string Name, int Version, StreamSubscription Subscription, ProjectionBatchProcessor Processor);
+    private sealed record RunningSubscription(string Name, int Version, StreamSubscription Subscription, ProjectionBatchProcessor Processor, IDisposable? Published);
 }
 
 /// <summary>One running read-model version as this host sees it.</summary>

@@ -7,9 +7,10 @@ namespace EventLedger.ProjectionHost.Processing;
 /// <summary>
 /// Feeds one read model from the stream: decodes each record's NEW_IMAGE into a <see cref="StoredEvent"/> and applies the
 /// batch. A record that cannot be decoded (an unknown event type or schema version) fails the batch, so it is retried,
-/// bisected and finally parked in the dead-letter store while later records keep flowing.
+/// bisected and finally parked in the dead-letter store while later records keep flowing. Once a batch is applied,
+/// <paramref name="applied"/> (if any) hears of it (the in-process read-your-writes signal).
 /// </summary>
-public sealed class ProjectionBatchProcessor(IProjection projection) : IStreamBatchProcessor
+public sealed class ProjectionBatchProcessor(IProjection projection, Action<IReadOnlyList<StoredEvent>>? applied = null) : IStreamBatchProcessor
 {
     public IProjection Projection => projection;
 
@@ -40,6 +41,7 @@ public sealed class ProjectionBatchProcessor(IProjection projection) : IStreamBa
         if (events.Count > 0)
         {
             ProjectionMetrics.Applied(projection.Name, events.Count, events[^1].RecordedAt);
+            applied?.Invoke(events);
         }
     }
 }

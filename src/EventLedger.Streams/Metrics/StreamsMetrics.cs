@@ -23,6 +23,7 @@ public static class StreamsMetrics
     public static readonly Counter<long> Throttles = Meter.CreateCounter<long>("eventledger.streams.throttles", "{request}", "Streams requests rejected for rate.");
     public static readonly Counter<long> ExpiredIterators = Meter.CreateCounter<long>("eventledger.streams.expired_iterators", "{iterator}", "Shard iterators re-acquired after expiring.");
     public static readonly Counter<long> TrimmedDataResets = Meter.CreateCounter<long>("eventledger.streams.trimmed_data_resets", "{reset}", "Reads that found their position trimmed and moved to TRIM_HORIZON (records were lost).");
+    public static readonly Counter<long> CheckpointWrites = Meter.CreateCounter<long>("eventledger.streams.checkpoint_writes", "{write}", "Checkpoints written to the checkpoint store (at most one per CheckpointInterval per shard, plus stops and shard ends).");
     public static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>("eventledger.streams.batch_duration", "ms", "Processor time per completed batch.");
 
     static StreamsMetrics()

@@ -24,7 +24,8 @@ internal enum ShardWorkerOutcome
 
 /// <summary>
 /// Reads and processes one leased shard: waits for its parent, starts after the checkpoint, gathers batches
-/// (BatchSize, MaximumBatchingWindow, PollInterval), dispatches them, and checkpoints after each one.
+/// (BatchSize, MaximumBatchingWindow, PollInterval), reading the next batch while the current one is dispatched (ReadAhead),
+/// and checkpoints at most once per CheckpointInterval, when it stops, and at the shard's end.
 /// <see cref="Stop"/> lets the in-flight batch finish within a grace period; <see cref="Abort"/> abandons it.
 /// </summary>
 internal sealed class ShardWorker
@@ -35,6 +36,11 @@ internal sealed class ShardWorker
     private readonly ShardReader _reader;
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _abort = new();
+
+    // The last finished batch's sequence number while its checkpoint is not written yet (CheckpointInterval), and when the
+    // last checkpoint was written. Only the worker's own loop touches them.
+    private string? _pendingCheckpoint;
+    private long _lastCheckpointWrite;
 
     public ShardWorker(ShardWorkerContext context, Lease lease, ShardProgress progress)
     {
@@ -102,33 +108,53 @@ internal sealed class ShardWorker
             Progress.SetState(ShardState.Processing);
             _context.Logger.LogInformation("Reading shard {ShardId} ({Subscription}) from {Position}", ShardId, options.Name, checkpoint ?? initial.Value);
 
+            _lastCheckpointWrite = _context.Time.GetTimestamp();
+            Task<(List<Record> Batch, bool Ended)>? next = StartGather(stop);
             while (true)
             {
-                var (batch, ended) = await GatherAsync(stop);
+                await FlushWhileWaitingAsync(next!);
+                var (batch, ended) = await next!;
+                next = null;
+                if (batch.Count > 0 && !ended && options.ReadAhead)
+                {
+                    // Read ahead: the next batch is gathered while this one is applied (one batch at most).
+                    next = StartGather(stop);
+                }
+
                 if (batch.Count > 0)
                 {
                     await _context.Dispatcher.DispatchAsync(ShardId, batch, Progress, _abort.Token);
-                    await SaveCheckpointAsync(batch[^1].Dynamodb.SequenceNumber);
+                    _pendingCheckpoint = batch[^1].Dynamodb.SequenceNumber;
+                    if (CheckpointDue())
+                    {
+                        await SaveCheckpointAsync(_pendingCheckpoint);
+                    }
                 }
 
                 if (ended)
                 {
                     await _context.Checkpoints.MarkShardEndAsync(options.Name, ShardId, _abort.Token);
+                    _pendingCheckpoint = null;
+                    StreamsMetrics.CheckpointWrites.Add(1, StreamsMetrics.Subscription(options.Name), StreamsMetrics.Shard(ShardId));
                     Progress.Checkpointed(Checkpoint.ShardEnd);
                     Progress.SetState(ShardState.Ended);
                     _context.Logger.LogInformation("Shard {ShardId} ({Subscription}) read to its end", ShardId, options.Name);
                     return ShardWorkerOutcome.Ended;
                 }
+
+                next ??= StartGather(stop);
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
+            await FlushOnExitAsync();
             Progress.SetState(ShardState.Stopped);
             return ShardWorkerOutcome.Stopped;
         }
         catch (ResourceNotFoundException ex)
         {
             Failure = ex;
+            await FlushOnExitAsync();
             Progress.SetState(ShardState.Failed);
             _context.Logger.LogWarning(ex, "Shard {ShardId} ({Subscription}) was not found in the stream", ShardId, options.Name);
             return ShardWorkerOutcome.Gone;
@@ -136,10 +162,19 @@ internal sealed class ShardWorker
         catch (Exception ex)
         {
             Failure = ex;
+            await FlushOnExitAsync();
             Progress.SetState(ShardState.Failed);
             _context.Logger.LogError(ex, "Worker for shard {ShardId} ({Subscription}) failed", ShardId, options.Name);
             return ShardWorkerOutcome.Failed;
         }
+    }
+
+    /// <summary>Starts gathering the next batch; a read ahead that is never awaited (the worker stopped first) is observed here.</summary>
+    private Task<(List<Record> Batch, bool Ended)> StartGather(CancellationToken stop)
+    {
+        var gather = GatherAsync(stop);
+        _ = gather.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return gather;
     }
 
     /// <summary>Reads until the batch is full, the shard ends, or (with records in hand) the batching window has passed.</summary>
@@ -183,6 +218,52 @@ internal sealed class ShardWorker
         }
     }
 
+    private bool CheckpointDue() =>
+        _context.Time.GetElapsedTime(_lastCheckpointWrite) >= _context.Options.CheckpointInterval;
+
+    /// <summary>While the next batch is being gathered (an idle shard, or a read ahead), writes a held checkpoint once it is due.</summary>
+    private async Task FlushWhileWaitingAsync(Task gather)
+    {
+        while (_pendingCheckpoint is { } pending && !gather.IsCompleted)
+        {
+            var wait = _context.Options.CheckpointInterval - _context.Time.GetElapsedTime(_lastCheckpointWrite);
+            if (wait <= TimeSpan.Zero)
+            {
+                await SaveCheckpointAsync(pending);
+                return;
+            }
+
+            // The delay is not cancelled on stop: the gather is, and that ends the wait.
+            await Task.WhenAny(gather, Task.Delay(wait, _context.Time));
+        }
+    }
+
+    /// <summary>
+    /// On stop, lost lease or failure: writes the checkpoint of the batches that finished but were not checkpointed yet (one
+    /// attempt, bounded). If it fails, those records are delivered again to the next owner, which is safe, only slower.
+    /// </summary>
+    private async Task FlushOnExitAsync()
+    {
+        if (_pendingCheckpoint is not { } pending)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _context.Checkpoints.SaveAsync(_context.Options.Name, ShardId, pending, timeout.Token);
+            StreamsMetrics.CheckpointWrites.Add(1, StreamsMetrics.Subscription(_context.Options.Name), StreamsMetrics.Shard(ShardId));
+            Progress.Checkpointed(pending);
+            _pendingCheckpoint = null;
+        }
+        catch (Exception ex)
+        {
+            _context.Logger.LogWarning(ex, "Could not write checkpoint {SequenceNumber} of shard {ShardId} ({Subscription}) on stop; the records after the previous checkpoint will be delivered again",
+                pending, ShardId, _context.Options.Name);
+        }
+    }
+
     private async Task SaveCheckpointAsync(string sequenceNumber)
     {
         var failures = 0;
@@ -192,7 +273,14 @@ internal sealed class ShardWorker
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
                 await _context.Checkpoints.SaveAsync(_context.Options.Name, ShardId, sequenceNumber, timeout.Token);
+                StreamsMetrics.CheckpointWrites.Add(1, StreamsMetrics.Subscription(_context.Options.Name), StreamsMetrics.Shard(ShardId));
                 Progress.Checkpointed(sequenceNumber);
+                _lastCheckpointWrite = _context.Time.GetTimestamp();
+                if (_pendingCheckpoint == sequenceNumber)
+                {
+                    _pendingCheckpoint = null;
+                }
+
                 return;
             }
             catch (Exception ex) when (!_abort.IsCancellationRequested)

@@ -114,6 +114,13 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
 
+    /// <summary>Whether this host holds the lease of every shard that is not finished (as of the last lease table read).</summary>
+    public bool OwnsEveryOpenShard()
+    {
+        var leases = _coordinator.Snapshot;
+        return leases.Count > 0 && leases.Where(l => !l.IsShardEnded).All(l => l.Owner == _options.OwnerId);
+    }
+
     /// <summary>A snapshot of shards, owners, checkpoints and lag for this subscription as seen from this host.</summary>
     public SubscriptionStatus GetStatus()
     {

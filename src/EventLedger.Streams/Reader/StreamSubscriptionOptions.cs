@@ -50,6 +50,21 @@ public sealed record StreamSubscriptionOptions
     /// <summary>Wait between reads when a shard returned nothing new (default 250 ms: 4 polls per second per shard, like Lambda). A full batch is followed by the next read at once.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// Shortest time between two checkpoint writes of a shard (default 1 s, as KCL applications do; zero: after every batch).
+    /// A finished batch whose checkpoint is not written yet is written when the interval has passed (also while the shard is
+    /// idle), when the worker stops (shutdown, lost lease, failure) and, as SHARD_END, when the shard ends. After a crash the
+    /// records since the last written checkpoint are delivered again, so processors must be idempotent (ours are: every row
+    /// carries the last version applied to it).
+    /// </summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Read the next batch from the shard while the processor applies the current one (default true). At most one batch is
+    /// read ahead; batches still reach the processor one after another, in shard order.
+    /// </summary>
+    public bool ReadAhead { get; init; } = true;
+
     /// <summary>A lease whose counter has not moved for this long is taken over by another host (default 10 s).</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -104,6 +119,7 @@ public sealed record StreamSubscriptionOptions
         Check(MaximumRecordAge is null || MaximumRecordAge > TimeSpan.Zero, nameof(MaximumRecordAge), "positive or null");
         Check(ParallelizationFactor is >= 1 and <= 10, nameof(ParallelizationFactor), "1–10");
         Check(PollInterval > TimeSpan.Zero, nameof(PollInterval), "positive");
+        Check(CheckpointInterval >= TimeSpan.Zero && CheckpointInterval <= TimeSpan.FromMinutes(5), nameof(CheckpointInterval), "0–5 min");
         Check(LeaseDuration > TimeSpan.Zero, nameof(LeaseDuration), "positive");
         Check(EffectiveRenewInterval > TimeSpan.Zero && EffectiveRenewInterval < LeaseDuration, nameof(LeaseRenewInterval), "positive and shorter than LeaseDuration");
         Check(MaxLeasesPerHost is null or > 0, nameof(MaxLeasesPerHost), "positive or null");

@@ -7,13 +7,17 @@ using EventLedger.EventStore.Events;
 using EventLedger.EventStore.Tables;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.Projections.Analytics;
+using EventLedger.Projections.Common;
+using EventLedger.Projections.InvoiceTotals;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EventLedger.IntegrationTests.ProjectionHost;
 
 /// <summary>
 /// The real thing: `eventledger serve --role host` as a child process, killed with SIGKILL while it is applying, then
-/// started again. The analytics read model (checkpoint committed with its rows) must end exactly equal to the events.
+/// started again. The analytics read model (checkpoint committed with its rows) must end exactly equal to the events, and
+/// so must invoice-totals, whose checkpoints are written at most every CheckpointInterval (5 s here), so the restarted
+/// host delivers again what the killed one applied after its last checkpoint.
 /// </summary>
 [Collection(StackCollection.Name)]
 public sealed class HostProcessKillTests(StackFixture stack)
@@ -47,6 +51,17 @@ public sealed class HostProcessKillTests(StackFixture stack)
             await Probe.UntilAsync(async () => (day = await DayAsync(queries)).Count >= 300, "the restarted host to apply all 300 events",
                 TimeSpan.FromSeconds(90), () => $"{day}, {appliedBeforeRestart} applied before the restart");
             Assert.Equal((300L, expectedTotal), day);
+
+            var totals = new InvoiceTotalsQueries(stack.DynamoDb, new ReadModelTable(prefix, InvoiceTotalsProjection.ProjectionName, 1).TableName);
+            var rows = new List<InvoiceTotalsRow?>();
+            await Probe.UntilAsync(async () =>
+            {
+                rows = [.. await Task.WhenAll(Enumerable.Range(0, 5).Select(i => totals.GetAsync($"KILL-{i}", default)))];
+                return rows.All(r => r?.LastAppliedVersion == 60);
+            }, "invoice-totals to reach version 60 on every invoice", TimeSpan.FromSeconds(60), () => string.Join(", ", rows.Select(r => r?.LastAppliedVersion)));
+            Assert.All(rows, r => Assert.Equal(60, r!.TransactionCount));
+            Assert.Equal(expectedTotal, rows.Sum(r => r!.Total));
+            Assert.All(Enumerable.Range(0, 5), i => Assert.Equal(Enumerable.Range(0, 300).Where(n => n % 5 == i).Sum(n => (n % 17) + 0.25m), rows[i]!.Total));
         }
         finally
         {
@@ -101,6 +116,7 @@ public sealed class HostProcessKillTests(StackFixture stack)
         start.Environment["EVENTLEDGER_TABLE_PREFIX"] = prefix;
         start.Environment["Projections__LeaseDuration"] = "00:00:03";
         start.Environment["Projections__BatchSize"] = "20";
+        start.Environment["Projections__CheckpointInterval"] = "00:00:05";
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

@@ -1,3 +1,4 @@
+using EventLedger.Streams.Checkpoints;
 using EventLedger.Streams.Client;
 using EventLedger.Streams.Client.Model;
 using EventLedger.Streams.Leases;
@@ -10,6 +11,9 @@ internal sealed class StaleIteratorStreams(IDynamoDbStreams inner) : IDynamoDbSt
     private int _expireNext;
     private int _expiredSeen;
     private int _iteratorsAcquired;
+    private int _getRecordsCalls;
+
+    public int GetRecordsCalls => Volatile.Read(ref _getRecordsCalls);
 
     public int ExpiredSeen => Volatile.Read(ref _expiredSeen);
     public int IteratorsAcquired => Volatile.Read(ref _iteratorsAcquired);
@@ -28,6 +32,7 @@ internal sealed class StaleIteratorStreams(IDynamoDbStreams inner) : IDynamoDbSt
 
     public async Task<GetRecordsResponse> GetRecordsAsync(GetRecordsRequest request, CancellationToken cancellationToken = default)
     {
+        Interlocked.Increment(ref _getRecordsCalls);
         if (Interlocked.Exchange(ref _expireNext, 0) == 1)
         {
             request = new GetRecordsRequest { ShardIterator = LocalIterators.MakeStale(request.ShardIterator), Limit = request.Limit };
@@ -73,4 +78,18 @@ internal sealed class PartitionableLeaseStore(ILeaseStore inner) : ILeaseStore
     private Task<T> Call<T>(Func<Task<T>> call) => CutOff ? Task.FromException<T>(new HttpRequestException("Network partition (test)")) : call();
 
     private Task Call(Func<Task> call) => CutOff ? Task.FromException(new HttpRequestException("Network partition (test)")) : call();
+}
+
+/// <summary>A checkpoint store whose writes fail from a chosen instant on, as if the process had died then (reads still work).</summary>
+internal sealed class CrashableCheckpointStore(ICheckpointStore inner) : ICheckpointStore
+{
+    public volatile bool Crashed;
+
+    public Task<string?> GetAsync(string subscription, string shardId, CancellationToken cancellationToken) => inner.GetAsync(subscription, shardId, cancellationToken);
+
+    public Task SaveAsync(string subscription, string shardId, string sequenceNumber, CancellationToken cancellationToken) =>
+        Crashed ? Task.FromException(new HttpRequestException("The process died (test)")) : inner.SaveAsync(subscription, shardId, sequenceNumber, cancellationToken);
+
+    public Task MarkShardEndAsync(string subscription, string shardId, CancellationToken cancellationToken) =>
+        Crashed ? Task.FromException(new HttpRequestException("The process died (test)")) : inner.MarkShardEndAsync(subscription, shardId, cancellationToken);
 }

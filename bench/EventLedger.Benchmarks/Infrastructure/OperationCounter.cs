@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+using EventLedger.Streams.Client;
+using EventLedger.Streams.Client.Model;
+
+namespace EventLedger.Benchmarks.Infrastructure;
+
+/// <summary>Counts the DynamoDB and DynamoDB Streams calls a process makes, by operation, so a run can report calls per command.</summary>
+public sealed class OperationCounter
+{
+    private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
+
+    /// <summary>Counts every request the client sends (attempts, including SDK retries).</summary>
+    public void Attach(IAmazonDynamoDB client)
+    {
+        if (client is AmazonServiceClient service)
+        {
+            service.BeforeRequestEvent += (_, e) =>
+            {
+                if (e is WebServiceRequestEventArgs w && w.Request is { } request)
+                {
+                    var operation = request.GetType().Name.Replace("Request", "", StringComparison.Ordinal);
+                    var table = request switch
+                    {
+                        Amazon.DynamoDBv2.Model.GetItemRequest g => g.TableName,
+                        Amazon.DynamoDBv2.Model.QueryRequest q => q.TableName,
+                        Amazon.DynamoDBv2.Model.UpdateItemRequest u => u.TableName,
+                        _ => null,
+                    };
+                    // The table without its per-run prefix ("lat123456-invoice-totals-v1" → "invoice-totals-v1").
+                    Add(table is null ? operation : $"{operation}({table[(table.IndexOf('-', StringComparison.Ordinal) + 1)..]})");
+                }
+            };
+        }
+    }
+
+    public IDynamoDbStreams Wrap(IDynamoDbStreams inner) => new CountingStreams(inner, this);
+
+    public IReadOnlyDictionary<string, long> Snapshot() => new Dictionary<string, long>(_counts, StringComparer.Ordinal);
+
+    /// <summary>"op a/command, op b/command …" for the calls made between two snapshots.</summary>
+    public static string PerUnit(IReadOnlyDictionary<string, long> before, IReadOnlyDictionary<string, long> after, int units) =>
+        units == 0 ? "" : string.Join(", ", after
+            .Select(kv => (kv.Key, Count: kv.Value - before.GetValueOrDefault(kv.Key)))
+            .Where(x => x.Count > 0)
+            .OrderByDescending(x => x.Count)
+            .Select(x => $"{x.Key} {x.Count / (double)units:0.##}"));
+
+    private void Add(string operation) => _counts.AddOrUpdate(operation, 1, (_, n) => n + 1);
+
+    private sealed class CountingStreams(IDynamoDbStreams inner, OperationCounter counter) : IDynamoDbStreams
+    {
+        public Task<ListStreamsResponse> ListStreamsAsync(ListStreamsRequest request, CancellationToken cancellationToken = default) =>
+            inner.ListStreamsAsync(request, cancellationToken);
+
+        public Task<DescribeStreamResponse> DescribeStreamAsync(DescribeStreamRequest request, CancellationToken cancellationToken = default)
+        {
+            counter.Add("Streams.DescribeStream");
+            return inner.DescribeStreamAsync(request, cancellationToken);
+        }
+
+        public Task<GetShardIteratorResponse> GetShardIteratorAsync(GetShardIteratorRequest request, CancellationToken cancellationToken = default)
+        {
+            counter.Add("Streams.GetShardIterator");
+            return inner.GetShardIteratorAsync(request, cancellationToken);
+        }
+
+        public async Task<GetRecordsResponse> GetRecordsAsync(GetRecordsRequest request, CancellationToken cancellationToken = default)
+        {
+            var response = await inner.GetRecordsAsync(request, cancellationToken);
+            counter.Add(response.Records.Count == 0 ? "Streams.GetRecords(empty)" : "Streams.GetRecords");
+            return response;
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
+}
