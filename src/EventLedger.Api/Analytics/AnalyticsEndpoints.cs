@@ -2,6 +2,7 @@ using System.Globalization;
 using EventLedger.Api.ReadModels;
 using EventLedger.Domain.Invoices;
 using EventLedger.Projections.Analytics;
+using EventLedger.Projections.Common;
 using EventLedger.Projections.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -35,8 +36,8 @@ public static class AnalyticsEndpoints
         if (errors.Count == 0 && toDate.DayNumber - fromDate.DayNumber > 3660) errors["to"] = ["the range may span at most 3660 days"];
         ValidateReadYourWrites(invoiceNumber, minVersion, waitMs, errors);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The request is invalid");
-        if (await QueriesAsync(services, ct) is not { } queries) return Unavailable();
-        if (await NotCaughtUpAsync(queries, invoiceNumber, minVersion, waitMs, services, ct) is { } late) return late;
+        if (await QueriesAsync(services, ct) is not var (queries, live)) return Unavailable();
+        if (await NotCaughtUpAsync(queries, live, invoiceNumber, minVersion, waitMs, services, ct) is { } late) return late;
         return TypedResults.Ok(await queries.DailyAsync(fromDate, toDate, ct));
     }
 
@@ -46,8 +47,8 @@ public static class AnalyticsEndpoints
         var errors = new Dictionary<string, string[]>();
         ValidateReadYourWrites(invoiceNumber, minVersion, waitMs, errors);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The request is invalid");
-        if (await QueriesAsync(services, ct) is not { } queries) return Unavailable();
-        if (await NotCaughtUpAsync(queries, invoiceNumber, minVersion, waitMs, services, ct) is { } late) return late;
+        if (await QueriesAsync(services, ct) is not var (queries, live)) return Unavailable();
+        if (await NotCaughtUpAsync(queries, live, invoiceNumber, minVersion, waitMs, services, ct) is { } late) return late;
         return TypedResults.Ok(await queries.CountriesAsync(ct));
     }
 
@@ -71,11 +72,11 @@ public static class AnalyticsEndpoints
     }
 
     private static async Task<ProblemHttpResult?> NotCaughtUpAsync(
-        AnalyticsQueries queries, string? invoiceNumber, long? minVersion, int? waitMs, IServiceProvider services, CancellationToken ct)
+        AnalyticsQueries queries, ReadModelTable live, string? invoiceNumber, long? minVersion, int? waitMs, IServiceProvider services, CancellationToken ct)
     {
         if (minVersion is not { } min || invoiceNumber is null) return null;
         var timeout = waitMs is { } ms ? TimeSpan.FromMilliseconds(ms) : ReadYourWrites.DefaultWait;
-        if (await services.GetRequiredService<ReadYourWrites>().WaitAsync(invoiceNumber, min, _ => true,
+        if (await services.GetRequiredService<ReadYourWrites>().WaitAsync(live, invoiceNumber, min, _ => true,
                 c => queries.AppliedVersionAsync(invoiceNumber, c), timeout, ct))
         {
             return null;
@@ -89,7 +90,7 @@ public static class AnalyticsEndpoints
             extensions: new Dictionary<string, object?> { ["code"] = "not-caught-up", ["readModel"] = AnalyticsProjection.ProjectionName, ["minVersion"] = min });
     }
 
-    private static async Task<AnalyticsQueries?> QueriesAsync(IServiceProvider services, CancellationToken ct)
+    private static async Task<(AnalyticsQueries Queries, ReadModelTable Live)?> QueriesAsync(IServiceProvider services, CancellationToken ct)
     {
         if (services.GetService<AnalyticsStores>() is not { } stores)
         {
@@ -97,7 +98,7 @@ public static class AnalyticsEndpoints
         }
 
         var live = await services.GetRequiredService<IReadModelCatalog>().LiveTableAsync(AnalyticsProjection.ProjectionName, ct);
-        return new AnalyticsQueries(stores.For(live.Version));
+        return (new AnalyticsQueries(stores.For(live.Version)), live);
     }
 
     private static DateOnly ParseDate(string? text, string name, Dictionary<string, string[]> errors)
