@@ -100,9 +100,10 @@ public sealed class ReadYourWrites(InvoiceEventStore store, TimeProvider clock, 
             ct.ThrowIfCancellationRequested();
             if (signalOnly)
             {
-                // Every shard is fed here and no apply of the version was signalled before the deadline: not applied yet,
-                // and re-reading the rows to learn that would only add load.
-                return false;
+                // Every shard is fed here and no apply of the version was signalled before the deadline: not applied yet.
+                // One read at the deadline (not on the way), so the caller holds current rows for its answer (a 503 says
+                // where the read model is, not "0" when the first read was skipped).
+                return await appliedVersion(ct) >= minVersion;
             }
         }
     }

@@ -129,6 +129,12 @@ public sealed class ReadYourWritesSignalTests(StackFixture stack)
         Assert.Equal(1, transactions[0].GetProperty("version").GetInt64());
         var history = await app.Http.GetFromJsonAsync<JsonElement>($"/invoices/SIG-3/history?minVersion={version}&waitMs=20000");
         Assert.Equal(2, history.GetArrayLength());
+
+        // A version that never comes: waited on the signal alone (no reads on the way), the 503 still names where it is.
+        var late = await app.Http.GetAsync($"/invoices/SIG-3?minVersion={version + 3}&waitMs=1500");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, late.StatusCode);
+        var detail = (await late.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
+        Assert.Contains($"it is at {version}", detail, StringComparison.Ordinal);
     }
 
     private static async Task AppendAsync(InvoiceEventStore store, string invoice, string transactionId, decimal amount)
