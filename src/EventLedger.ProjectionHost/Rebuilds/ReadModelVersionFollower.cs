@@ -68,7 +68,7 @@ public sealed partial class ReadModelVersionFollower(
         foreach (var version in versions.Where(v => v.Role == VersionRoles.Retiring && v.RetireAfter < overdue))
         {
             LogRetiringOverdue(logger, name, version.Version);
-            await engine.RetireNowAsync(host.ReadModels.First(r => r.Name == name), version.Version, ct);
+            engine.BeginRetire(host.ReadModels.First(r => r.Name == name), version.Version);
         }
     }
 

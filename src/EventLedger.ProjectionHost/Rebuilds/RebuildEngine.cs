@@ -514,6 +514,10 @@ public sealed partial class RebuildEngine(
             : string.CompareOrdinal(mine, goal) >= 0;
     }
 
+    /// <summary>Retires a version now, in the background (tracked and logged like the retirement after a switch).</summary>
+    public void BeginRetire(HostedReadModel readModel, int version) =>
+        _background.Add(Task.Run(() => RetireAsync(readModel, version, TimeSpan.Zero, _stopping.Token), CancellationToken.None));
+
     private async Task RetireAsync(HostedReadModel readModel, int version, TimeSpan delay, CancellationToken ct)
     {
         try
@@ -534,9 +538,9 @@ public sealed partial class RebuildEngine(
     /// Retires a retiring version: marks it retired (one conditional write, so one host wins), which makes every host's
     /// <see cref="ReadModelVersionFollower"/> stop feeding it; the winner drops its store once they have had time to (a
     /// write into a dropped table would fail and park records of a version nobody reads). Run by the host that switched,
-    /// after the grace period, or by any host's follower when that host went away.
+    /// after the grace period, or by any host's follower (<see cref="BeginRetire"/>) when that host went away.
     /// </summary>
-    public async Task RetireNowAsync(HostedReadModel readModel, int version, CancellationToken ct)
+    private async Task RetireNowAsync(HostedReadModel readModel, int version, CancellationToken ct)
     {
         var won = await registry.TryMarkRetiredAsync(readModel.Name, version, ct);
         await host.StopVersionAsync(readModel.Name, version, ct);
