@@ -1,6 +1,7 @@
 using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.EventStore.Events;
 using EventLedger.Projections.Common;
 using EventLedger.Projections.Contracts;
@@ -58,7 +59,7 @@ public sealed class ReadModelStore
             do
             {
                 var page = await DynamoDb.ScanAsync(request);
-                items.AddRange((page.Items ?? []).Select(Render));
+                items.AddRange((page.Items ?? []).Select(ItemText.Render));
                 request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } next ? next : null;
             }
             while (request.ExclusiveStartKey is not null);
@@ -77,18 +78,4 @@ public sealed class ReadModelStore
             await registration.Table(TableName(registration.Name)).DeleteIfExistsAsync(DynamoDb, CancellationToken.None);
         }
     }
-
-    private static string Render(Dictionary<string, AttributeValue> item) =>
-        "{" + string.Join(",", item.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}:{Render(kv.Value)}")) + "}";
-
-    private static string Render(AttributeValue value) => value switch
-    {
-        { S: { } s } => "S" + s,
-        // Numbers compare by value: an ADD and a Put of the same sum may differ in trailing zeros.
-        { N: { } n } => "N" + decimal.Parse(n, NumberStyles.Float, CultureInfo.InvariantCulture).ToString("G29", CultureInfo.InvariantCulture),
-        { M: { } m } => "M" + Render(m),
-        { BOOL: { } b } => "B" + b,
-        { NULL: true } => "NULL",
-        _ => "?",
-    };
 }

@@ -138,7 +138,7 @@ public static class RebuildHarness
         do
         {
             var page = await db.ScanAsync(request);
-            items.AddRange((page.Items ?? []).Select(Render));
+            items.AddRange((page.Items ?? []).Select(ItemText.Render));
             request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } next ? next : null;
         }
         while (request.ExclusiveStartKey is not null);
@@ -176,18 +176,4 @@ public static class RebuildHarness
         }, $"rebuild of {readModel} to be {state}", timeout, () => last?.ToString() ?? "no rebuild");
         return last!.Value;
     }
-
-    public static string Render(Dictionary<string, AttributeValue> item) =>
-        "{" + string.Join(",", item.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}:{Render(kv.Value)}")) + "}";
-
-    private static string Render(AttributeValue value) => value switch
-    {
-        { S: { } s } => "S" + s,
-        { N: { } n } => "N" + decimal.Parse(n, NumberStyles.Float, CultureInfo.InvariantCulture).ToString("G29", CultureInfo.InvariantCulture),
-        { M: { } m } => "M" + Render(m),
-        { BOOL: { } b } => "B" + b,
-        { NULL: true } => "NULL",
-        { L: { } l } => "L[" + string.Join(",", l.Select(Render)) + "]",
-        _ => "?",
-    };
 }
