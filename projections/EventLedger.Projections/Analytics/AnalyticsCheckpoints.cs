@@ -9,7 +9,7 @@ namespace EventLedger.Projections.Analytics;
 /// <see cref="ProjectionBatch.Position"/>), so the host must resume the analytics subscription from here, not from a
 /// checkpoint kept elsewhere: a checkpoint here always describes rows that are committed.
 /// </summary>
-public sealed class AnalyticsCheckpoints
+public sealed class AnalyticsCheckpoints : IStreamPositions
 {
     private readonly AnalyticsStore _store;
     private readonly AnalyticsSql _sql;

@@ -12,5 +12,5 @@ public interface IReadModelCatalog
 public sealed class StaticReadModelCatalog(string tablePrefix) : IReadModelCatalog
 {
     public ValueTask<ReadModelTable> LiveTableAsync(string name, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(ProjectionRegistrations.TableOf(tablePrefix, name));
+        ValueTask.FromResult(new ReadModelTable(tablePrefix, name, 1));
 }

@@ -1,3 +1,5 @@
+using EventLedger.Projections.DynamoDb;
+
 namespace EventLedger.Projections.CountryCounts;
 
 /// <summary>
@@ -14,8 +16,8 @@ namespace EventLedger.Projections.CountryCounts;
 /// <param name="LastAppliedVersion">The highest invoice version applied to this row. Only events about this country touch it,
 /// so it may be lower than the invoice's version.</param>
 public sealed record CountryCountsRow(
-    string InvoiceNumber,
-    string Country,
+    [property: PartitionKey] string InvoiceNumber,
+    [property: SortKey] string Country,
     string? Verifier,
     long TransactionCount,
     long VerifiedTransactionCount,

@@ -1,33 +1,23 @@
-using Amazon.DynamoDBv2;
-using EventLedger.Projections.Common;
-using EventLedger.Projections.Contracts;
+using EventLedger.Domain.Invoices;
+using EventLedger.EventStore.Events;
 using EventLedger.Projections.DynamoDb;
 
 namespace EventLedger.Projections.InvoiceHistory;
 
 /// <summary>
-/// Keeps invoice-history with BatchWriteItem (25 a call), without reading first: a row is a pure function of its event
-/// and is keyed by the event's version, so putting it again (redelivery, overlap, replay) writes the same item and an
-/// older event can only ever rewrite its own identical row. No write order or single-writer assumption is needed.
+/// invoice-history: every event of an invoice as a row keyed by its version (the audit trail). A row is a pure function
+/// of its event and never changes, so rows are put without a read: putting one again writes the same item.
 /// </summary>
-public sealed class InvoiceHistoryProjection(IAmazonDynamoDB dynamoDb, string tableName, ProjectionWriteOptions? options = null)
-    : DynamoDbProjection(dynamoDb, tableName, options)
+public sealed class InvoiceHistoryProjection : DynamoDbReadModel<InvoiceHistoryRow>
 {
     public const string ProjectionName = "invoice-history";
     public const int CurrentSchemaVersion = 1;
 
-    public override string Name => ProjectionName;
-    public override int SchemaVersion => CurrentSchemaVersion;
+    public InvoiceHistoryProjection() : base(ProjectionName, CurrentSchemaVersion) =>
+        On<IInvoiceEvent>((_, at) => at.Version, (_, _, at) => ToRow(at));
 
-    public override async ValueTask ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)
-    {
-        var rows = InvoiceHistoryFold.Changes(batch.Events);
-        if (rows.Count == 0)
-        {
-            return;
-        }
+    protected override bool RowsNeverChange => true;
 
-        using var db = OpenClient();
-        await db.BatchPutAsync(TableName, [.. rows.Select(InvoiceHistoryTable.ToItem)], cancellationToken);
-    }
+    public static InvoiceHistoryRow ToRow(StoredEvent e) => new(
+        e.StreamId, e.Version, e.EventId, e.EventType, e.SchemaVersion, EventTypeMap.Serialize(e.Data), e.Metadata, e.RecordedAt);
 }

@@ -1,4 +1,5 @@
 using EventLedger.EventStore.Events;
+using EventLedger.Projections.DynamoDb;
 
 namespace EventLedger.Projections.InvoiceHistory;
 
@@ -15,8 +16,8 @@ namespace EventLedger.Projections.InvoiceHistory;
 /// <param name="Metadata">Command id, correlation id, causation id and actor of the command that produced the event.</param>
 /// <param name="RecordedAt">When the event was appended.</param>
 public sealed record InvoiceHistoryRow(
-    string InvoiceNumber,
-    long Version,
+    [property: PartitionKey] string InvoiceNumber,
+    [property: SortKey, AppliedVersion] long Version,
     Guid EventId,
     string EventType,
     int SchemaVersion,

@@ -1,3 +1,5 @@
+using EventLedger.Projections.DynamoDb;
+
 namespace EventLedger.Projections.InvoiceTotals;
 
 /// <summary>
@@ -11,7 +13,7 @@ namespace EventLedger.Projections.InvoiceTotals;
 /// <param name="LastAppliedVersion">The invoice's stream version last applied. Every event of the invoice advances it, so it
 /// equals the invoice's version once the read model has caught up (read-your-writes waits on it).</param>
 public sealed record InvoiceTotalsRow(
-    string InvoiceNumber,
+    [property: PartitionKey] string InvoiceNumber,
     decimal Total,
     string? Currency,
     long TransactionCount,

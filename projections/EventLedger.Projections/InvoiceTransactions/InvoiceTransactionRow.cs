@@ -1,3 +1,5 @@
+using EventLedger.Projections.DynamoDb;
+
 namespace EventLedger.Projections.InvoiceTransactions;
 
 /// <summary>
@@ -17,8 +19,8 @@ namespace EventLedger.Projections.InvoiceTransactions;
 /// <param name="UpdatedAt">RecordedAt of the last event applied to this transaction.</param>
 /// <param name="LastAppliedVersion">The invoice version of the last event applied to this transaction.</param>
 public sealed record InvoiceTransactionRow(
-    string InvoiceNumber,
-    string TransactionId,
+    [property: PartitionKey] string InvoiceNumber,
+    [property: SortKey] string TransactionId,
     decimal Amount,
     string Currency,
     string Country,

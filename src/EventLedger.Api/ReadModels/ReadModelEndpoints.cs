@@ -1,8 +1,10 @@
 using System.Text.Json;
 using EventLedger.Api.Http;
 using EventLedger.Domain.Invoices;
+using EventLedger.Projections;
 using EventLedger.Projections.Contracts;
 using EventLedger.Projections.CountryCounts;
+using EventLedger.Projections.DynamoDb;
 using EventLedger.Projections.InvoiceHistory;
 using EventLedger.Projections.InvoiceTotals;
 using EventLedger.Projections.InvoiceTransactions;
@@ -31,15 +33,15 @@ public static class ReadModelEndpoints
         string invoiceNumber, long? minVersion, int? waitMs, ReadModelReader reader, CancellationToken ct)
     {
         if (Invalid(invoiceNumber, minVersion, waitMs) is { } invalid) return invalid;
-        var queries = await reader.TotalsAsync(ct);
+        var queries = await reader.RowsAsync<InvoiceTotalsRow>(InvoiceTotalsProjection.ProjectionName, ct);
         InvoiceTotalsRow? row = null;
-        if (!await reader.WaitAsync(InvoiceTotalsProjection.ProjectionName, invoiceNumber, minVersion, waitMs, _ => true,
-                async c => (row = await queries.GetAsync(invoiceNumber, c))?.LastAppliedVersion ?? 0, ct))
+        if (!await reader.WaitAsync(InvoiceTotalsProjection.ProjectionName, invoiceNumber, minVersion, waitMs,
+                async c => (row = await queries.GetAsync(invoiceNumber, cancellationToken: c))?.LastAppliedVersion ?? 0, ct))
         {
             return NotCaughtUp(InvoiceTotalsProjection.ProjectionName, invoiceNumber, minVersion!.Value, row?.LastAppliedVersion ?? 0);
         }
 
-        row ??= await queries.GetAsync(invoiceNumber, ct);
+        row ??= await queries.GetAsync(invoiceNumber, cancellationToken: ct);
         return row is null
             ? UnknownInvoice(invoiceNumber)
             : TypedResults.Ok(new InvoiceTotalsResponse(row.InvoiceNumber, row.Total, row.Currency, row.TransactionCount, row.UpdatedAt, row.LastAppliedVersion));
@@ -49,16 +51,15 @@ public static class ReadModelEndpoints
         string invoiceNumber, string? prefix, bool? includeVoided, long? minVersion, int? waitMs, ReadModelReader reader, CancellationToken ct)
     {
         if (Invalid(invoiceNumber, minVersion, waitMs) is { } invalid) return invalid;
-        var queries = await reader.TransactionsAsync(ct);
+        var queries = await reader.RowsAsync<InvoiceTransactionRow>(InvoiceTransactionsProjection.ProjectionName, ct);
         IReadOnlyList<InvoiceTransactionRow> rows = [];
         if (!await reader.WaitAsync(InvoiceTransactionsProjection.ProjectionName, invoiceNumber, minVersion, waitMs,
-                e => InvoiceDecider.TransactionIdOf(e) is not null,
-                async c => MaxVersion(await queries.ListAsync(invoiceNumber, null, includeVoided: true, c), r => r.LastAppliedVersion), ct))
+                async c => MaxVersion(await queries.ListAsync(invoiceNumber, null, c), r => r.LastAppliedVersion), ct))
         {
             return NotCaughtUp(InvoiceTransactionsProjection.ProjectionName, invoiceNumber, minVersion!.Value, null);
         }
 
-        rows = await queries.ListAsync(invoiceNumber, prefix, includeVoided ?? false, ct);
+        rows = [.. (await queries.ListAsync(invoiceNumber, prefix, ct)).Where(r => includeVoided == true || r.Status == TransactionStatus.Live)];
         if (rows.Count == 0 && !await reader.InvoiceKnownAsync(invoiceNumber, ct))
         {
             return UnknownInvoice(invoiceNumber);
@@ -74,15 +75,15 @@ public static class ReadModelEndpoints
         string invoiceNumber, long? minVersion, int? waitMs, ReadModelReader reader, CancellationToken ct)
     {
         if (Invalid(invoiceNumber, minVersion, waitMs) is { } invalid) return invalid;
-        var queries = await reader.CountriesAsync(ct);
+        var queries = await reader.RowsAsync<CountryCountsRow>(CountryCountsProjection.ProjectionName, ct);
         IReadOnlyList<CountryCountsRow> rows = [];
-        if (!await reader.WaitAsync(CountryCountsProjection.ProjectionName, invoiceNumber, minVersion, waitMs, _ => true,
-                async c => MaxVersion(rows = await queries.ListAsync(invoiceNumber, c), r => r.LastAppliedVersion), ct))
+        if (!await reader.WaitAsync(CountryCountsProjection.ProjectionName, invoiceNumber, minVersion, waitMs,
+                async c => MaxVersion(rows = await queries.ListAsync(invoiceNumber, cancellationToken: c), r => r.LastAppliedVersion), ct))
         {
             return NotCaughtUp(CountryCountsProjection.ProjectionName, invoiceNumber, minVersion!.Value, MaxVersion(rows, r => r.LastAppliedVersion));
         }
 
-        rows = await queries.ListAsync(invoiceNumber, ct);
+        rows = await queries.ListAsync(invoiceNumber, cancellationToken: ct);
         return rows.Count == 0
             ? UnknownInvoice(invoiceNumber)
             : TypedResults.Ok(rows.Select(r => new CountryCountsResponse(r.InvoiceNumber, r.Country, r.Verifier, r.TransactionCount, r.VerifiedTransactionCount, r.LastAppliedVersion)).ToList());
@@ -92,15 +93,15 @@ public static class ReadModelEndpoints
         string invoiceNumber, long? minVersion, int? waitMs, ReadModelReader reader, CancellationToken ct)
     {
         if (Invalid(invoiceNumber, minVersion, waitMs) is { } invalid) return invalid;
-        var queries = await reader.HistoryAsync(ct);
+        var queries = await reader.RowsAsync<InvoiceHistoryRow>(InvoiceHistoryProjection.ProjectionName, ct);
         IReadOnlyList<InvoiceHistoryRow> rows = [];
-        if (!await reader.WaitAsync(InvoiceHistoryProjection.ProjectionName, invoiceNumber, minVersion, waitMs, _ => true,
-                async c => MaxVersion(rows = await queries.ListAsync(invoiceNumber, c), r => r.Version), ct))
+        if (!await reader.WaitAsync(InvoiceHistoryProjection.ProjectionName, invoiceNumber, minVersion, waitMs,
+                async c => MaxVersion(rows = await queries.ListAsync(invoiceNumber, cancellationToken: c), r => r.Version), ct))
         {
             return NotCaughtUp(InvoiceHistoryProjection.ProjectionName, invoiceNumber, minVersion!.Value, MaxVersion(rows, r => r.Version));
         }
 
-        rows = await queries.ListAsync(invoiceNumber, ct);
+        rows = await queries.ListAsync(invoiceNumber, cancellationToken: ct);
         return rows.Count == 0
             ? UnknownInvoice(invoiceNumber)
             : TypedResults.Ok(rows.Select(r => new InvoiceHistoryResponse(r.InvoiceNumber, r.Version, r.EventId, r.EventType, r.SchemaVersion,
@@ -142,26 +143,22 @@ public sealed class ReadModelReader(IAmazonDynamoDB dynamoDb, IReadModelCatalog 
 {
     private readonly CoalescingReadModelCatalog _catalog = new(liveTables);
 
-    public async Task<InvoiceTotalsQueries> TotalsAsync(CancellationToken ct) =>
-        new(dynamoDb, (await _catalog.LiveTableAsync(InvoiceTotalsProjection.ProjectionName, ct)).TableName);
-
-    public async Task<InvoiceTransactionsQueries> TransactionsAsync(CancellationToken ct) =>
-        new(dynamoDb, (await _catalog.LiveTableAsync(InvoiceTransactionsProjection.ProjectionName, ct)).TableName);
-
-    public async Task<CountryCountsQueries> CountriesAsync(CancellationToken ct) =>
-        new(dynamoDb, (await _catalog.LiveTableAsync(CountryCountsProjection.ProjectionName, ct)).TableName);
-
-    public async Task<InvoiceHistoryQueries> HistoryAsync(CancellationToken ct) =>
-        new(dynamoDb, (await _catalog.LiveTableAsync(InvoiceHistoryProjection.ProjectionName, ct)).TableName);
+    /// <summary>The rows of a DynamoDB read model's live version.</summary>
+    public async Task<DynamoDbRows<TRow>> RowsAsync<TRow>(string readModel, CancellationToken ct) where TRow : class =>
+        new(dynamoDb, (await _catalog.LiveTableAsync(readModel, ct)).TableName);
 
     public async Task<bool> InvoiceKnownAsync(string invoiceNumber, CancellationToken ct) =>
-        await (await TotalsAsync(ct)).GetAsync(invoiceNumber, ct) is not null;
+        await (await RowsAsync<InvoiceTotalsRow>(InvoiceTotalsProjection.ProjectionName, ct)).GetAsync(invoiceNumber, cancellationToken: ct) is not null;
 
-    public async Task<bool> WaitAsync(string readModel, string invoiceNumber, long? minVersion, int? waitMs, Func<IInvoiceEvent, bool> projects,
+    /// <summary>
+    /// Waits until the read model has applied <paramref name="minVersion"/> of the invoice (true), or the wait ran out
+    /// (false). The read model's declaration tells which events change it (<see cref="IReadModel.Handles"/>).
+    /// </summary>
+    public async Task<bool> WaitAsync(string readModel, string invoiceNumber, long? minVersion, int? waitMs,
         Func<CancellationToken, Task<long>> appliedVersion, CancellationToken ct)
     {
         return minVersion is not { } min
-            || await readYourWrites.WaitAsync(await _catalog.LiveTableAsync(readModel, ct), invoiceNumber, min, projects, appliedVersion,
-                waitMs is { } ms ? TimeSpan.FromMilliseconds(ms) : ReadYourWrites.DefaultWait, ct);
+            || await readYourWrites.WaitAsync(await _catalog.LiveTableAsync(readModel, ct), invoiceNumber, min, ReadModelCatalog.Named(readModel).Handles,
+                appliedVersion, waitMs is { } ms ? TimeSpan.FromMilliseconds(ms) : ReadYourWrites.DefaultWait, ct);
     }
 }

@@ -1,6 +1,6 @@
 using EventLedger.Domain.Invoices;
 using EventLedger.EventStore;
-using EventLedger.ProjectionHost.Processing;
+using EventLedger.Projections.Contracts;
 using EventLedger.Projections.Common;
 
 namespace EventLedger.Api.ReadModels;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EventLedger.Server;
 using EventLedger.Cli.Hosting;
 using EventLedger.EmbeddedStack;
 using Microsoft.Extensions.Hosting;

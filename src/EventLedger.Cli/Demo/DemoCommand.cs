@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using EventLedger.Server;
 using EventLedger.Cli.Hosting;
 using EventLedger.EmbeddedStack;
 using Microsoft.Extensions.Logging;

@@ -9,6 +9,7 @@ namespace EventLedger.ProjectionHost.Hosting;
 /// <c>DropAsync</c> deletes a version's store (a rebuild retiring the old version, or <c>--restart</c>);
 /// <c>SeedCheckpointAsync(version, subscription, shardId, sequenceNumber)</c> writes a starting checkpoint where the store
 /// keeps its own (a rebuild seeding the new version from the live one); null means the DynamoDB lease table.
+/// Built from a declaration by <see cref="ReadModelHosting"/>.
 /// </summary>
 public sealed record HostedReadModel(
     string Name,

@@ -1,3 +1,4 @@
+using EventLedger.Projections.Contracts;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 

@@ -16,7 +16,7 @@ public sealed class StackFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment(), logger: null, CancellationToken.None);
+        Stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment() with { UseTestcontainers = true }, logger: null, CancellationToken.None);
         DynamoDb = DynamoDbClients.Create(Stack.DynamoDbEndpoint);
     }
 

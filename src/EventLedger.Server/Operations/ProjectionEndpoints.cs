@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace EventLedger.Api.Projections;
+namespace EventLedger.Server.Operations;
 
 /// <summary><c>GET /projections</c>: per read model, the live version, the state, lag, applied count, dead letters and shard leases.</summary>
 public static class ProjectionEndpoints

@@ -1,4 +1,4 @@
-namespace EventLedger.Cli.Hosting;
+namespace EventLedger.Server;
 
 /// <summary>What one process runs: the API, the projection host, or both (the default for <c>serve</c>).</summary>
 [Flags]

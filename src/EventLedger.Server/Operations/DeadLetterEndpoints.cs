@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace EventLedger.Api.Projections;
+namespace EventLedger.Server.Operations;
 
 /// <summary>
 /// The dead-letter store for operators: list, retry (runs the read model's processor on the parked record; deleted on

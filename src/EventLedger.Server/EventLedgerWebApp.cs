@@ -1,6 +1,5 @@
 using Amazon.DynamoDBv2;
 using EventLedger.Api;
-using EventLedger.Api.Projections;
 using EventLedger.Application;
 using EventLedger.Application.Behaviors;
 using EventLedger.Application.Invoices.HeadCache;
@@ -8,8 +7,10 @@ using EventLedger.EmbeddedStack;
 using EventLedger.EventStore;
 using EventLedger.EventStore.Tables;
 using EventLedger.Projections.Contracts;
+using EventLedger.Server.Operations;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.ProjectionHost.Processing;
+using EventLedger.Projections;
 using EventLedger.ProjectionHost.Rebuilds;
 using EventLedger.Streams.Client;
 using EventLedger.Streams.Metrics;
@@ -23,13 +24,16 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 
-namespace EventLedger.Cli.Hosting;
+namespace EventLedger.Server;
 
-/// <summary>The composition root: one place that wires stores, the command side, the API and (later) the projection host.</summary>
+/// <summary>
+/// The composition root: one place that wires the stores, the command side, the API, the projection host and the
+/// operator endpoints. The read models are <see cref="ReadModelCatalog.All"/> unless the caller passes others.
+/// </summary>
 public static class EventLedgerWebApp
 {
     public static async Task<WebApplication> BuildAsync(EventLedgerSettings settings, int port, LogLevel minimumLogLevel, CancellationToken ct, EventLedgerRoles roles = EventLedgerRoles.All,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null, IReadOnlyList<IReadModel>? readModels = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "EventLedger" });
         builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
@@ -57,7 +61,7 @@ public static class EventLedgerWebApp
         services.AddSingleton(builder.Configuration.GetSection("Projections").Get<ProjectionHostOptions>() is { } configured
             ? configured with { TablePrefix = settings.TablePrefix }
             : new ProjectionHostOptions { TablePrefix = settings.TablePrefix });
-        services.AddHostedReadModels(settings);
+        services.AddHostedReadModels(settings, readModels ?? ReadModelCatalog.All);
         if (roles.HasFlag(EventLedgerRoles.ProjectionHost))
         {
             services.AddSingleton<ProjectionHostService>();
@@ -83,8 +87,9 @@ public static class EventLedgerWebApp
         else
         {
             app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }));
-            app.MapProjectionEndpoints();
         }
+
+        app.MapProjectionEndpoints();
 
         app.MapPrometheusScrapingEndpoint();
         return app;

@@ -1,6 +1,6 @@
 using EventLedger.EmbeddedStack;
 
-namespace EventLedger.Cli.Hosting;
+namespace EventLedger.Server;
 
 /// <summary>
 /// Where EventLedger's stores are. Endpoints given here (or by <c>EVENTLEDGER_DYNAMODB_ENDPOINT</c>,

@@ -1,6 +1,6 @@
 using EventLedger.EventStore.Events;
 
-namespace EventLedger.ProjectionHost.Processing;
+namespace EventLedger.Projections.Contracts;
 
 /// <summary>
 /// In-process "read model R (version n) has applied invoice i up to stream version v": the projection host publishes each

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace EventLedger.Api.Projections;
+namespace EventLedger.Server.Operations;
 
 /// <summary>
 /// <c>POST /projections/{name}/rebuild</c> (202; 409 if one runs; 404 unknown), <c>GET</c> the same path for progress,
