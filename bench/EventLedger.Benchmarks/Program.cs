@@ -1,6 +1,6 @@
 using EventLedger.Benchmarks.Infrastructure;
 using EventLedger.Benchmarks.Scenarios;
-using EventLedger.Cli.Hosting;
+using EventLedger.Server;
 using EventLedger.EmbeddedStack;
 using EventLedger.ProjectionHost.Hosting;
 using Microsoft.Extensions.Logging;

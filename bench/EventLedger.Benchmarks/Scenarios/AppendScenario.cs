@@ -4,7 +4,7 @@ using Amazon.DynamoDBv2.Model;
 using EventLedger.Application.Invoices;
 using EventLedger.Application.Invoices.RecordTransaction;
 using EventLedger.Benchmarks.Infrastructure;
-using EventLedger.Cli.Hosting;
+using EventLedger.Server;
 using EventLedger.Domain.Invoices;
 using EventLedger.EmbeddedStack;
 using EventLedger.EventStore;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using EventLedger.Benchmarks.Infrastructure;
-using EventLedger.Cli.Hosting;
+using EventLedger.Server;
 using EventLedger.EmbeddedStack;
 using EventLedger.EventStore.Events;
 using EventLedger.EventStore.Tables;

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using EventLedger.Benchmarks.Infrastructure;
-using EventLedger.Cli.Hosting;
+using EventLedger.Server;
 using EventLedger.EmbeddedStack;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.Streams.Client;

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using EventLedger.Benchmarks.Infrastructure;
-using EventLedger.Cli.Hosting;
+using EventLedger.Server;
 using EventLedger.Domain.Invoices;
 using EventLedger.EmbeddedStack;
 using EventLedger.EventStore.Events;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using EventLedger.Benchmarks.Infrastructure;
-using EventLedger.Cli.Hosting;
+using EventLedger.Server;
 using EventLedger.EmbeddedStack;
 
 namespace EventLedger.Benchmarks.Scenarios;

@@ -7,7 +7,7 @@ using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using EventLedger.Application.Behaviors;
-using EventLedger.Cli.Hosting;
+using EventLedger.Server;
 using EventLedger.Domain.Invoices;
 using EventLedger.EventStore;
 using EventLedger.IntegrationTests.Fixtures;

@@ -9,6 +9,7 @@ using EventLedger.EventStore.Events;
 using EventLedger.EventStore.Tables;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.ProjectionHost.Processing;
+using EventLedger.Projections.DynamoDb;
 using EventLedger.Projections;
 using EventLedger.Projections.Common;
 using EventLedger.Projections.Contracts;
@@ -34,8 +35,8 @@ public sealed class ReadYourWritesSignalTests(StackFixture stack)
         await EventStoreSchema.EnsureCreatedAsync(stack.DynamoDb, tables, default);
         var store = new InvoiceEventStore(stack.DynamoDb, tables, TimeProvider.System, NullLogger<InvoiceEventStore>.Instance);
         var table = new ReadModelTable(prefix, InvoiceTotalsProjection.ProjectionName, 1);
-        var projection = await ProjectionRegistrations.CreateDynamoDbProjectionAsync(stack.DynamoDb, table);
-        var queries = new InvoiceTotalsQueries(stack.DynamoDb, table.TableName);
+        var projection = await CreateTotalsAsync(table);
+        var queries = new DynamoDbRows<InvoiceTotalsRow>(stack.DynamoDb, table.TableName);
         await AppendAsync(store, "SIG-1", "t1", 10m);
         await AppendAsync(store, "SIG-1", "t2", 5m);
         var events = await store.ReadStreamAsync("SIG-1").ToListAsync();
@@ -87,8 +88,8 @@ public sealed class ReadYourWritesSignalTests(StackFixture stack)
         await EventStoreSchema.EnsureCreatedAsync(stack.DynamoDb, tables, default);
         var store = new InvoiceEventStore(stack.DynamoDb, tables, TimeProvider.System, NullLogger<InvoiceEventStore>.Instance);
         var table = new ReadModelTable(prefix, InvoiceTotalsProjection.ProjectionName, 1);
-        var projection = await ProjectionRegistrations.CreateDynamoDbProjectionAsync(stack.DynamoDb, table);
-        var queries = new InvoiceTotalsQueries(stack.DynamoDb, table.TableName);
+        var projection = await CreateTotalsAsync(table);
+        var queries = new DynamoDbRows<InvoiceTotalsRow>(stack.DynamoDb, table.TableName);
         await AppendAsync(store, "SIG-2", "t1", 7m);
         var events = await store.ReadStreamAsync("SIG-2").ToListAsync();
 
@@ -142,5 +143,12 @@ public sealed class ReadYourWritesSignalTests(StackFixture stack)
         var loaded = await store.LoadAsync(invoice, transactionId, null, default);
         var events = InvoiceDecider.Decide(loaded.Context, new RecordTransactionCommand(transactionId, amount, "USD", "USA", Day, null));
         await store.AppendAsync(new AppendRequest(loaded.Context, events, EventMetadata.New(), null, null), default);
+    }
+
+    private async Task<EventLedger.Projections.Contracts.IProjection> CreateTotalsAsync(ReadModelTable table)
+    {
+        var readModel = new InvoiceTotalsProjection();
+        await readModel.Table(table.TableName).CreateIfNotExistsAsync(stack.DynamoDb, CancellationToken.None);
+        return readModel.CreateProjection(stack.DynamoDb, table.TableName);
     }
 }

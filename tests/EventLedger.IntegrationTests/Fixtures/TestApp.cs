@@ -1,4 +1,4 @@
-using EventLedger.Cli.Hosting;
+using EventLedger.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.Projections.Common;
+using EventLedger.Projections.DynamoDb;
 using EventLedger.Projections.InvoiceTotals;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,11 +19,13 @@ public sealed class FaultyReadModel(Func<string, bool> poisons)
         {
             var db = sp.GetRequiredService<IAmazonDynamoDB>();
             var table = new ReadModelTable(tablePrefix, Name, version).TableName;
-            await InvoiceTotalsTable.Definition(table).CreateIfNotExistsAsync(db, ct);
-            Projection = new FaultyProjection(new InvoiceTotalsProjection(db, table), poisons) { FreezeAfter = FreezeAfter };
+            await Totals.Table(table).CreateIfNotExistsAsync(db, ct);
+            Projection = new FaultyProjection(Totals.CreateProjection(db, table), poisons) { FreezeAfter = FreezeAfter };
             return new HostedProjection(Projection);
         }));
 
-    public static InvoiceTotalsQueries Queries(IAmazonDynamoDB db, string tablePrefix) =>
+    private static readonly InvoiceTotalsProjection Totals = new();
+
+    public static DynamoDbRows<InvoiceTotalsRow> Queries(IAmazonDynamoDB db, string tablePrefix) =>
         new(db, new ReadModelTable(tablePrefix, Name, 1).TableName);
 }

@@ -6,6 +6,7 @@ using EventLedger.EventStore.Append;
 using EventLedger.EventStore.Events;
 using EventLedger.EventStore.Tables;
 using EventLedger.IntegrationTests.Fixtures;
+using EventLedger.Projections.DynamoDb;
 using EventLedger.Projections.Analytics;
 using EventLedger.Projections.Common;
 using EventLedger.Projections.InvoiceTotals;
@@ -52,7 +53,7 @@ public sealed class HostProcessKillTests(StackFixture stack)
                 TimeSpan.FromSeconds(90), () => $"{day}, {appliedBeforeRestart} applied before the restart");
             Assert.Equal((300L, expectedTotal), day);
 
-            var totals = new InvoiceTotalsQueries(stack.DynamoDb, new ReadModelTable(prefix, InvoiceTotalsProjection.ProjectionName, 1).TableName);
+            var totals = new DynamoDbRows<InvoiceTotalsRow>(stack.DynamoDb, new ReadModelTable(prefix, InvoiceTotalsProjection.ProjectionName, 1).TableName);
             var rows = new List<InvoiceTotalsRow?>();
             await Probe.UntilAsync(async () =>
             {

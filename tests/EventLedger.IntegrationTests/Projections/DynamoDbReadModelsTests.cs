@@ -5,6 +5,7 @@ using EventLedger.EventStore.Events;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.Projections;
 using EventLedger.Projections.Common;
+using EventLedger.Projections.DynamoDb;
 using EventLedger.Projections.InvoiceTotals;
 using EventLedger.Projections.InvoiceTransactions;
 using EventLedger.Projections.Tests.Support;
@@ -110,22 +111,6 @@ public sealed class DynamoDbReadModelsTests(StackFixture fixture) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task Conditional_row_writes_end_as_the_batch_path_including_overlap_and_redelivery()
-    {
-        var events = MixedLog().Events;
-        var batched = await NewStoreAsync("batched");
-        var conditional = await NewStoreAsync("conditional", new ProjectionWriteOptions { ConditionalRowWrites = true });
-
-        await batched.ApplyAsync(events);
-        await conditional.ApplyAsync([.. events.Where(e => e.Version <= 3)]);
-        await conditional.ApplyAsync(events);
-        await conditional.ApplyAsync([.. events.Where(e => e.Version <= 2)]);
-
-        AssertSameSnapshots(await batched.SnapshotAsync(), await conditional.SnapshotAsync());
-        await AssertMatchesFoldsAsync(conditional, events);
-    }
-
-    [Fact]
     public async Task An_older_batch_after_a_newer_one_changes_nothing()
     {
         var store = await NewStoreAsync("older");
@@ -148,7 +133,7 @@ public sealed class DynamoDbReadModelsTests(StackFixture fixture) : IAsyncLifeti
         await store.ApplyAsync(log.Events);
 
         async Task<IEnumerable<string>> Ids(string? prefix, bool includeVoided = false) =>
-            (await store.Transactions.ListAsync("p", prefix, includeVoided)).Select(r => r.TransactionId);
+            (await store.TransactionsAsync("p", prefix, includeVoided)).Select(r => r.TransactionId);
 
         Assert.Equal(["A-1"], await Ids("A-"));
         Assert.Equal(["A-1", "A-2"], await Ids("A-", includeVoided: true));
@@ -156,7 +141,7 @@ public sealed class DynamoDbReadModelsTests(StackFixture fixture) : IAsyncLifeti
         Assert.Equal(["A-1", "AB-1", "B-1"], await Ids(null));
         Assert.Equal(["A-1", "A-2", "AB-1", "B-1"], await Ids("", includeVoided: true));
         Assert.Empty(await Ids("C"));
-        var voided = (await store.Transactions.ListAsync("p", "A-2", includeVoided: true)).Single();
+        var voided = (await store.TransactionsAsync("p", "A-2", includeVoided: true)).Single();
         Assert.Equal((TransactionStatus.Voided, 2m), (voided.Status, voided.Amount));
     }
 
@@ -211,9 +196,9 @@ public sealed class DynamoDbReadModelsTests(StackFixture fixture) : IAsyncLifeti
         var store = await NewStoreAsync("create");
         await store.ApplyAsync(SampleInvoices.Events());
 
-        await ProjectionRegistrations.CreateDynamoDbProjectionsAsync(fixture.DynamoDb, store.Prefix);
+        await ReadModelStore.CreateAsync(fixture.DynamoDb, store.Prefix);
 
-        foreach (var name in ProjectionRegistrations.AllNames)
+        foreach (var name in ReadModelCatalog.DynamoDb.Select(r => r.Name))
         {
             var table = (await fixture.DynamoDb.DescribeTableAsync(store.TableName(name))).Table;
             Assert.NotEqual(true, table.StreamSpecification?.StreamEnabled);
@@ -231,19 +216,21 @@ public sealed class DynamoDbReadModelsTests(StackFixture fixture) : IAsyncLifeti
         await store.ApplyAsync(SampleInvoices.Events());
         var next = new ReadModelTable(store.Prefix, InvoiceTotalsProjection.ProjectionName, 2);
 
-        var projection = await ProjectionRegistrations.CreateDynamoDbProjectionAsync(fixture.DynamoDb, next);
+        var readModel = new InvoiceTotalsProjection();
+        await readModel.Table(next.TableName).CreateIfNotExistsAsync(fixture.DynamoDb, CancellationToken.None);
+        var projection = readModel.CreateProjection(fixture.DynamoDb, next.TableName);
         try
         {
             await projection.ApplyAsync(new([.. SampleInvoices.Events().Where(e => e.StreamId == "1212123")], null), CancellationToken.None);
 
-            var v2 = new InvoiceTotalsQueries(fixture.DynamoDb, next.TableName);
+            var v2 = new DynamoDbRows<InvoiceTotalsRow>(fixture.DynamoDb, next.TableName);
             Assert.Equal(1000m, (await v2.GetAsync("1212123"))!.Total);
             Assert.Null(await v2.GetAsync("1212121"));
             Assert.Equal(1100m, (await store.Totals.GetAsync("1212121"))!.Total);
         }
         finally
         {
-            await InvoiceTotalsTable.Definition(next.TableName).DeleteIfExistsAsync(fixture.DynamoDb, CancellationToken.None);
+            await readModel.Table(next.TableName).DeleteIfExistsAsync(fixture.DynamoDb, CancellationToken.None);
         }
     }
 
@@ -321,7 +308,7 @@ public sealed class DynamoDbReadModelsTests(StackFixture fixture) : IAsyncLifeti
                 await store.Countries.ListAsync(invoice));
             Assert.Equal(
                 transactions.Values.Where(r => r.InvoiceNumber == invoice).OrderBy(r => r.TransactionId, StringComparer.Ordinal),
-                await store.Transactions.ListAsync(invoice, includeVoided: true));
+                await store.Transactions.ListAsync(invoice));
             Assert.Equal(
                 events.Where(e => e.StreamId == invoice).OrderBy(e => e.Version).Select(InvoiceHistoryRowOf),
                 await store.History.ListAsync(invoice));
@@ -329,7 +316,7 @@ public sealed class DynamoDbReadModelsTests(StackFixture fixture) : IAsyncLifeti
     }
 
     private static EventLedger.Projections.InvoiceHistory.InvoiceHistoryRow InvoiceHistoryRowOf(StoredEvent e) =>
-        EventLedger.Projections.InvoiceHistory.InvoiceHistoryFold.ToRow(e);
+        EventLedger.Projections.InvoiceHistory.InvoiceHistoryProjection.ToRow(e);
 
     private static void AssertSameSnapshots(
         IReadOnlyDictionary<string, IReadOnlyList<string>> expected, IReadOnlyDictionary<string, IReadOnlyList<string>> actual)

@@ -3,16 +3,18 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.EventStore.Events;
+using EventLedger.Projections;
 using EventLedger.Projections.Common;
 using EventLedger.Projections.Contracts;
 using EventLedger.Projections.CountryCounts;
+using EventLedger.Projections.DynamoDb;
 using EventLedger.Projections.InvoiceHistory;
 using EventLedger.Projections.InvoiceTotals;
 using EventLedger.Projections.InvoiceTransactions;
 
 namespace EventLedger.IntegrationTests.Projections;
 
-/// <summary>The four DynamoDB read models of one table prefix, built through <see cref="EventLedger.Projections.ProjectionRegistrations"/>.</summary>
+/// <summary>The DynamoDB read models of one table prefix, as <see cref="EventLedger.Projections.ReadModelCatalog"/> declares them.</summary>
 public sealed class ReadModelStore
 {
     private ReadModelStore(IAmazonDynamoDB dynamoDb, string prefix, IReadOnlyList<IProjection> projections)
@@ -20,22 +22,34 @@ public sealed class ReadModelStore
         DynamoDb = dynamoDb;
         Prefix = prefix;
         Projections = projections;
-        Totals = new InvoiceTotalsQueries(dynamoDb, TableName(InvoiceTotalsProjection.ProjectionName));
-        Countries = new CountryCountsQueries(dynamoDb, TableName(CountryCountsProjection.ProjectionName));
-        Transactions = new InvoiceTransactionsQueries(dynamoDb, TableName(InvoiceTransactionsProjection.ProjectionName));
-        History = new InvoiceHistoryQueries(dynamoDb, TableName(InvoiceHistoryProjection.ProjectionName));
+        Totals = new(dynamoDb, TableName(InvoiceTotalsProjection.ProjectionName));
+        Countries = new(dynamoDb, TableName(CountryCountsProjection.ProjectionName));
+        Transactions = new(dynamoDb, TableName(InvoiceTransactionsProjection.ProjectionName));
+        History = new(dynamoDb, TableName(InvoiceHistoryProjection.ProjectionName));
     }
 
     public IAmazonDynamoDB DynamoDb { get; }
     public string Prefix { get; }
     public IReadOnlyList<IProjection> Projections { get; }
-    public InvoiceTotalsQueries Totals { get; }
-    public CountryCountsQueries Countries { get; }
-    public InvoiceTransactionsQueries Transactions { get; }
-    public InvoiceHistoryQueries History { get; }
+    public DynamoDbRows<InvoiceTotalsRow> Totals { get; }
+    public DynamoDbRows<CountryCountsRow> Countries { get; }
+    public DynamoDbRows<InvoiceTransactionRow> Transactions { get; }
+    public DynamoDbRows<InvoiceHistoryRow> History { get; }
 
-    public static async Task<ReadModelStore> CreateAsync(IAmazonDynamoDB dynamoDb, string prefix, ProjectionWriteOptions? options = null) =>
-        new(dynamoDb, prefix, await EventLedger.Projections.ProjectionRegistrations.CreateDynamoDbProjectionsAsync(dynamoDb, prefix, options: options));
+    public static async Task<ReadModelStore> CreateAsync(IAmazonDynamoDB dynamoDb, string prefix, ProjectionWriteOptions? options = null)
+    {
+        var projections = await Task.WhenAll(ReadModelCatalog.DynamoDb.Select(async readModel =>
+        {
+            var table = new ReadModelTable(prefix, readModel.Name, 1).TableName;
+            await readModel.Table(table).CreateIfNotExistsAsync(dynamoDb, CancellationToken.None);
+            return readModel.CreateProjection(dynamoDb, table, options);
+        }));
+        return new(dynamoDb, prefix, projections);
+    }
+
+    /// <summary>The invoice's transactions (ids starting with <paramref name="prefix"/>), voided ones only when asked.</summary>
+    public async Task<IReadOnlyList<InvoiceTransactionRow>> TransactionsAsync(string invoiceNumber, string? prefix = null, bool includeVoided = false) =>
+        [.. (await Transactions.ListAsync(invoiceNumber, prefix)).Where(r => includeVoided || r.Status == TransactionStatus.Live)];
 
     public string TableName(string readModel) => new ReadModelTable(Prefix, readModel, 1).TableName;
 
@@ -73,9 +87,9 @@ public sealed class ReadModelStore
 
     public async Task DeleteTablesAsync()
     {
-        foreach (var registration in EventLedger.Projections.ProjectionRegistrations.DynamoDb)
+        foreach (var readModel in ReadModelCatalog.DynamoDb)
         {
-            await registration.Table(TableName(registration.Name)).DeleteIfExistsAsync(DynamoDb, CancellationToken.None);
+            await readModel.Table(TableName(readModel.Name)).DeleteIfExistsAsync(DynamoDb, CancellationToken.None);
         }
     }
 }

@@ -9,6 +9,7 @@ using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.ProjectionHost.Rebuilds;
 using EventLedger.Projections;
+using EventLedger.Projections.DynamoDb;
 using EventLedger.Projections.Common;
 using EventLedger.Projections.Contracts;
 using EventLedger.Projections.Tests.Support;
@@ -114,8 +115,9 @@ public static class RebuildHarness
     public static async Task<IReadOnlyList<string>> FoldSnapshotAsync(IAmazonDynamoDB db, string readModel, IReadOnlyList<StoredEvent> events)
     {
         var table = new ReadModelTable(StackFixture.NewPrefix("fold"), readModel, 1);
-        var registration = ProjectionRegistrations.DynamoDbReadModel(readModel);
-        var projection = await ProjectionRegistrations.CreateDynamoDbProjectionAsync(db, table);
+        var registration = (IDynamoDbReadModel)ReadModelCatalog.Named(readModel);
+        await registration.Table(table.TableName).CreateIfNotExistsAsync(db, CancellationToken.None);
+        var projection = registration.CreateProjection(db, table.TableName);
         try
         {
             foreach (var chunk in events.Chunk(5000))

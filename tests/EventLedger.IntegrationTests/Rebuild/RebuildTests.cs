@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
-using EventLedger.Cli.Hosting;
+using EventLedger.Server;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.ProjectionHost.Rebuilds;
@@ -69,7 +69,7 @@ public sealed class RebuildTests(StackFixture fixture)
             }
         });
 
-        var names = ProjectionRegistrations.DynamoDb.Select(r => r.Name).ToList();
+        var names = ReadModelCatalog.DynamoDb.Select(r => r.Name).ToList();
         foreach (var name in names)
         {
             Assert.Equal(HttpStatusCode.Accepted, (await app.Http.PostAsync($"/projections/{name}/rebuild", null)).StatusCode);
@@ -278,6 +278,8 @@ public sealed class RebuildTests(StackFixture fixture)
     private const string SchemaProbeName = "totals-schema";
 
     /// <summary>A read model whose code declares <paramref name="schemaVersion"/> (the invoice-totals projection underneath).</summary>
+    private static readonly InvoiceTotalsProjection Totals = new();
+
     private static Func<IServiceProvider, HostedReadModel> SchemaProbe(int schemaVersion) => sp =>
     {
         var db = sp.GetRequiredService<IAmazonDynamoDB>();
@@ -285,9 +287,9 @@ public sealed class RebuildTests(StackFixture fixture)
         string Table(int version) => new ReadModelTable(prefix, SchemaProbeName, version).TableName;
         return new HostedReadModel(SchemaProbeName, schemaVersion, async (version, ct) =>
         {
-            await InvoiceTotalsTable.Definition(Table(version)).CreateIfNotExistsAsync(db, ct);
-            return new HostedProjection(new SchemaVersioned(new InvoiceTotalsProjection(db, Table(version)), schemaVersion));
-        }, (version, ct) => InvoiceTotalsTable.Definition(Table(version)).DeleteIfExistsAsync(db, ct));
+            await Totals.Table(Table(version)).CreateIfNotExistsAsync(db, ct);
+            return new HostedProjection(new SchemaVersioned(Totals.CreateProjection(db, Table(version)), schemaVersion));
+        }, (version, ct) => Totals.Table(Table(version)).DeleteIfExistsAsync(db, ct));
     };
 
     private sealed class SchemaVersioned(IProjection inner, int schemaVersion) : IProjection

@@ -24,7 +24,7 @@ public class InvoiceHistoryFoldTests
     {
         var e = SampleInvoices.Events()[1];
 
-        var row = InvoiceHistoryFold.ToRow(e);
+        var row = InvoiceHistoryProjection.ToRow(e);
 
         Assert.Equal((e.EventId, e.SchemaVersion, e.Metadata, e.RecordedAt), (row.EventId, row.SchemaVersion, row.Metadata, row.RecordedAt));
         var payload = JsonDocument.Parse(row.Payload).RootElement;

@@ -76,9 +76,9 @@ public class InvoiceTotalsFoldTests
     {
         var log = new EventLog();
         log.On("inv").Record("a", 100m, "USA").Record("b", 1m, "USA");
-        var row = InvoiceTotalsFold.Apply(null, log.Events[0]);
+        var row = Tables.TotalsModel.Apply(null, log.Events[0]);
 
-        var next = InvoiceTotalsFold.Apply(row, log.Events[1]);
+        var next = Tables.TotalsModel.Apply(row, log.Events[1])!;
 
         Assert.Equal((101m, 2L, 2L), (next.Total, next.TransactionCount, next.LastAppliedVersion));
     }
@@ -88,37 +88,38 @@ public class InvoiceTotalsFoldTests
     {
         var log = new EventLog();
         log.On("inv").Record("a", 100m, "USA").Record("b", 1m, "USA");
-        var row = InvoiceTotalsFold.Apply(InvoiceTotalsFold.Apply(null, log.Events[0]), log.Events[1]);
+        var row = Tables.TotalsModel.Apply(Tables.TotalsModel.Apply(null, log.Events[0]), log.Events[1]);
 
-        Assert.Same(row, InvoiceTotalsFold.Apply(row, log.Events[1])); // the same version again
-        Assert.Same(row, InvoiceTotalsFold.Apply(row, log.Events[0])); // an older one
+        Assert.Same(row, Tables.TotalsModel.Apply(row, log.Events[1])); // the same version again
+        Assert.Same(row, Tables.TotalsModel.Apply(row, log.Events[0])); // an older one
     }
 
     [Fact]
-    public void A_change_coalesces_the_batch_per_invoice()
+    public void A_batch_is_coalesced_per_invoice_row()
     {
         var log = new EventLog();
         log.On("x").Record("a", 1m, "USA");
         log.On("y").Record("a", 2m, "UK");
         log.On("x").Record("b", 3m, "USA").Adjust("a", 5m);
 
-        var changes = InvoiceTotalsFold.Changes(log.Events);
+        var changes = Tables.TotalsModel.Changes(log.Events);
 
-        var x = Assert.Single(changes, c => c.InvoiceNumber == "x");
-        Assert.Equal((8m, 2L, 1L, 3L), (x.TotalDelta, x.TransactionCountDelta, x.FirstVersion, x.LastVersion));
+        var x = Assert.Single(changes, c => c.Key.Partition == "x");
+        Assert.Equal([1L, 2L, 3L], x.Events.Select(e => e.Version));
         Assert.Equal(2, changes.Count);
+        Assert.Equal((8m, 2L, 3L), (Tables.Totals(log.Events)["x"].Total, Tables.Totals(log.Events)["x"].TransactionCount, Tables.Totals(log.Events)["x"].LastAppliedVersion));
     }
 
     [Fact]
-    public void A_change_that_overlaps_the_row_folds_only_the_newer_events()
+    public void A_batch_that_overlaps_the_row_folds_only_the_newer_events()
     {
         var log = new EventLog();
         log.On("inv").Record("a", 100m, "USA").Record("b", 10m, "USA").Record("c", 1m, "USA").Void("a");
         var applied = Tables.Totals(log.Events.Take(3).ToList()); // versions 1..3
-        var overlapping = InvoiceTotalsFold.Changes(log.Events.Skip(1).ToList()).Single(); // versions 2..4
 
-        var row = InvoiceTotalsFold.Write(applied["inv"], overlapping);
+        var row = Tables.Totals(log.Events.Take(3).ToList(), log.Events.Skip(1).ToList())["inv"]; // then versions 2..4
 
+        Assert.Equal(3L, applied["inv"].LastAppliedVersion);
         Assert.Equal(Tables.Totals(log.Events)["inv"], row);
         Assert.Equal((11m, 2L, 4L), (row.Total, row.TransactionCount, row.LastAppliedVersion));
     }

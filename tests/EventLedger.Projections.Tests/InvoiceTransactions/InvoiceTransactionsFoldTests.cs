@@ -69,7 +69,7 @@ public class InvoiceTransactionsFoldTests
         log.On("inv").Assign("USA", "alice").Unassign("USA");
 
         Assert.Empty(Tables.Transactions(log.Events));
-        Assert.Empty(InvoiceTransactionsFold.Changes(log.Events));
+        Assert.Empty(Tables.TransactionsModel.Changes(log.Events));
     }
 
     [Fact]
@@ -77,14 +77,14 @@ public class InvoiceTransactionsFoldTests
     {
         var log = new EventLog();
         log.On("inv").Record("a", 1m, "USA").Adjust("a", 2m).Adjust("a", 3m);
-        var atTwo = InvoiceTransactionsFold.Apply(InvoiceTransactionsFold.Apply(null, log.Events[0]), log.Events[1]);
+        var atTwo = Tables.TransactionsModel.Apply(Tables.TransactionsModel.Apply(null, log.Events[0]), log.Events[1]);
 
-        var atThree = InvoiceTransactionsFold.Apply(atTwo, log.Events[2])!;
+        var atThree = Tables.TransactionsModel.Apply(atTwo, log.Events[2])!;
 
         Assert.Equal((3m, 3L), (atThree.Amount, atThree.LastAppliedVersion));
-        Assert.Same(atThree, InvoiceTransactionsFold.Apply(atThree, log.Events[2]));
-        Assert.Same(atThree, InvoiceTransactionsFold.Apply(atThree, log.Events[1]));
-        Assert.Same(atThree, InvoiceTransactionsFold.Apply(atThree, log.Events[0]));
+        Assert.Same(atThree, Tables.TransactionsModel.Apply(atThree, log.Events[2]));
+        Assert.Same(atThree, Tables.TransactionsModel.Apply(atThree, log.Events[1]));
+        Assert.Same(atThree, Tables.TransactionsModel.Apply(atThree, log.Events[0]));
     }
 
     [Fact]
@@ -93,9 +93,9 @@ public class InvoiceTransactionsFoldTests
         var log = new EventLog();
         log.On("inv").Record("a", 1m, "USA").Record("b", 1m, "USA").Adjust("a", 2m).Void("b").Assign("USA", "x");
 
-        var changes = InvoiceTransactionsFold.Changes(log.Events);
+        var changes = Tables.TransactionsModel.Changes(log.Events);
 
-        Assert.Equal(["a", "b"], changes.Select(c => c.TransactionId));
+        Assert.Equal(["a", "b"], changes.Select(c => (string)c.Key.Sort!));
         Assert.Equal([1L, 3L], changes[0].Events.Select(e => e.Version));
     }
 

@@ -1,25 +1,31 @@
 using EventLedger.EventStore.Events;
 using EventLedger.Projections.CountryCounts;
+using EventLedger.Projections.DynamoDb;
 using EventLedger.Projections.InvoiceHistory;
 using EventLedger.Projections.InvoiceTotals;
 using EventLedger.Projections.InvoiceTransactions;
 
 namespace EventLedger.Projections.Tests.Support;
 
-/// <summary>In-memory read-model tables: the projections' write paths (<c>ApplyBatch</c>) fed one batch after another.</summary>
+/// <summary>In-memory read-model tables: the read models' write path (<c>ApplyBatch</c>) fed one batch after another.</summary>
 public static class Tables
 {
+    public static readonly InvoiceTotalsProjection TotalsModel = new();
+    public static readonly CountryCountsProjection CountriesModel = new();
+    public static readonly InvoiceTransactionsProjection TransactionsModel = new();
+    public static readonly InvoiceHistoryProjection HistoryModel = new();
+
     public static IReadOnlyDictionary<string, InvoiceTotalsRow> Totals(params IReadOnlyList<StoredEvent>[] batches) =>
-        batches.Aggregate((IReadOnlyDictionary<string, InvoiceTotalsRow>)new Dictionary<string, InvoiceTotalsRow>(), InvoiceTotalsFold.ApplyBatch);
+        Fold(TotalsModel, batches).ToDictionary(kv => kv.Key.Partition, kv => kv.Value);
 
     public static IReadOnlyDictionary<(string Invoice, string Country), CountryCountsRow> Countries(params IReadOnlyList<StoredEvent>[] batches) =>
-        batches.Aggregate((IReadOnlyDictionary<(string, string), CountryCountsRow>)new Dictionary<(string, string), CountryCountsRow>(), CountryCountsFold.ApplyBatch);
+        Fold(CountriesModel, batches).ToDictionary(kv => (kv.Key.Partition, (string)kv.Key.Sort!), kv => kv.Value);
 
     public static IReadOnlyDictionary<(string Invoice, string TransactionId), InvoiceTransactionRow> Transactions(params IReadOnlyList<StoredEvent>[] batches) =>
-        batches.Aggregate((IReadOnlyDictionary<(string, string), InvoiceTransactionRow>)new Dictionary<(string, string), InvoiceTransactionRow>(), InvoiceTransactionsFold.ApplyBatch);
+        Fold(TransactionsModel, batches).ToDictionary(kv => (kv.Key.Partition, (string)kv.Key.Sort!), kv => kv.Value);
 
     public static IReadOnlyDictionary<(string Invoice, long Version), InvoiceHistoryRow> History(params IReadOnlyList<StoredEvent>[] batches) =>
-        batches.Aggregate((IReadOnlyDictionary<(string, long), InvoiceHistoryRow>)new Dictionary<(string, long), InvoiceHistoryRow>(), InvoiceHistoryFold.ApplyBatch);
+        Fold(HistoryModel, batches).ToDictionary(kv => (kv.Key.Partition, (long)kv.Key.Sort!), kv => kv.Value);
 
     /// <summary>The definition, event by event through the guarded <c>Apply</c>: what every write path must agree with.</summary>
     public static IReadOnlyDictionary<string, InvoiceTotalsRow> TotalsOneByOne(IEnumerable<StoredEvent> events)
@@ -27,7 +33,7 @@ public static class Tables
         var table = new Dictionary<string, InvoiceTotalsRow>();
         foreach (var e in events)
         {
-            table[e.StreamId] = InvoiceTotalsFold.Apply(table.GetValueOrDefault(e.StreamId), e);
+            table[e.StreamId] = TotalsModel.Apply(table.GetValueOrDefault(e.StreamId), e)!;
         }
 
         return table;
@@ -38,8 +44,8 @@ public static class Tables
         var table = new Dictionary<(string, string), CountryCountsRow>();
         foreach (var e in events)
         {
-            var key = (e.StreamId, CountryCountsFold.CountryOf(e.Data));
-            table[key] = CountryCountsFold.Apply(table.GetValueOrDefault(key), e);
+            var key = (e.StreamId, (string)CountriesModel.KeyOf(e)!.Value.Sort!);
+            table[key] = CountriesModel.Apply(table.GetValueOrDefault(key), e)!;
         }
 
         return table;
@@ -58,4 +64,8 @@ public static class Tables
             Assert.Equal(row, other);
         }
     }
+
+    private static IReadOnlyDictionary<RowKey, TRow> Fold<TRow>(DynamoDbReadModel<TRow> model, IReadOnlyList<StoredEvent>[] batches)
+        where TRow : class =>
+        batches.Aggregate((IReadOnlyDictionary<RowKey, TRow>)new Dictionary<RowKey, TRow>(), model.ApplyBatch);
 }
