@@ -24,7 +24,7 @@ if (scenarios.FirstOrDefault(s => !known.Contains(s)) is { } unknown)
 
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
-using var loggerFactory = CliLogging.CreateFactory(LogLevel.Warning);
+using var loggerFactory = ConsoleLogging.CreateFactory(LogLevel.Warning);
 MachineInfo.WriteTo(options.ReportPath);
 foreach (var scenario in scenarios)
 {

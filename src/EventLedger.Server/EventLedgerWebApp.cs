@@ -38,8 +38,7 @@ public static class EventLedgerWebApp
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "EventLedger" });
         builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-        builder.Logging.SetMinimumLevel(minimumLogLevel);
+        builder.Logging.AddEventLedgerConsole(minimumLogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         var services = builder.Services;

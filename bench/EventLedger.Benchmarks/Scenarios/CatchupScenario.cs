@@ -11,6 +11,7 @@ using EventLedger.Projections;
 using EventLedger.Projections.Common;
 using EventLedger.Projections.Contracts;
 using EventLedger.Projections.CountryCounts;
+using EventLedger.Projections.DynamoDb;
 using EventLedger.Projections.InvoiceHistory;
 using EventLedger.Projections.InvoiceTotals;
 using EventLedger.Projections.InvoiceTransactions;
@@ -58,7 +59,7 @@ public static class CatchupScenario
         // (c) the projection host, catching up the four read models from TRIM_HORIZON (run before the baseline so the JVM is
         // equally warm for both: the seeding and the raw read warmed it up).
         var hostPrefix = $"{run}host-";
-        await ProjectionRegistrations.CreateDynamoDbProjectionsAsync(db, hostPrefix, cancellationToken: ct);
+        await CreateTablesAsync(db, hostPrefix, ct);
         var (hostSeconds, hostDetail) = await RunHostAsync(db, streams, eventStore, hostSettings with { TablePrefix = hostPrefix }, events.Count, ct);
         var hostRate = events.Count / hostSeconds;
         Console.WriteLine($"  projection host: {events.Count:N0} events in {hostSeconds:F1} s = {hostRate:N0} events/s");
@@ -66,7 +67,7 @@ public static class CatchupScenario
         // (b) the one-UpdateItem-per-record consumer.
         var basePrefix = $"{run}lambda-";
         var baseline = new PerRecordConsumer(db, basePrefix);
-        await ProjectionRegistrations.CreateDynamoDbProjectionsAsync(db, basePrefix, cancellationToken: ct);
+        await CreateTablesAsync(db, basePrefix, ct);
         clock.Restart();
         var consumed = await StreamTools.ReadAllAsync(streams, streamArn, events.Count, baseline.ApplyPageAsync, "per-record consumer", ct);
         var baseSeconds = clock.Elapsed.TotalSeconds;
@@ -158,10 +159,10 @@ public static class CatchupScenario
     private static async Task<(double Seconds, string Detail)> RunHostAsync(
         IAmazonDynamoDB db, IDynamoDbStreams streams, EventStoreTables eventStore, ProjectionHostOptions hostOptions, int expected, CancellationToken ct)
     {
-        using var loggers = CliLogging.CreateFactory(LogLevel.Warning);
+        using var loggers = ConsoleLogging.CreateFactory(LogLevel.Warning);
         var prefix = hostOptions.TablePrefix;
-        var readModels = ProjectionRegistrations.DynamoDb.Select(r => new HostedReadModel(r.Name, r.SchemaVersion, async (version, token) =>
-            new HostedProjection(await ProjectionRegistrations.CreateDynamoDbProjectionAsync(db, new ReadModelTable(prefix, r.Name, version), null, token))));
+        var stores = new ReadModelStores(db, Postgres: null, prefix, loggers);
+        var readModels = ReadModelCatalog.DynamoDb.Select(r => ReadModelHosting.Host(r, stores)!).ToList();
         await using var host = new ProjectionHostService(db, streams, eventStore, hostOptions, new StaticReadModelCatalog(prefix), readModels, loggers);
         var clock = Stopwatch.StartNew();
         await host.StartAsync(ct);
@@ -171,7 +172,7 @@ public static class CatchupScenario
             while (true)
             {
                 status = host.GetStatus();
-                if (status.Count == ProjectionRegistrations.DynamoDb.Count
+                if (status.Count == ReadModelCatalog.DynamoDb.Count
                     && status.All(s => s.Subscription.RecordsProcessed >= expected && s.Subscription.LagMilliseconds == 0))
                 {
                     break;
@@ -201,10 +202,10 @@ public static class CatchupScenario
     private static async Task<string> CompareAsync(IAmazonDynamoDB db, string hostPrefix, string basePrefix, int expectedEvents, CancellationToken ct)
     {
         var parts = new List<string>();
-        await CompareTableAsync(InvoiceTotalsProjection.ProjectionName, InvoiceTotalsTable.FromItem);
-        await CompareTableAsync(CountryCountsProjection.ProjectionName, CountryCountsTable.FromItem);
-        await CompareTableAsync(InvoiceTransactionsProjection.ProjectionName, InvoiceTransactionsTable.FromItem);
-        var history = await CompareTableAsync(InvoiceHistoryProjection.ProjectionName, InvoiceHistoryTable.FromItem);
+        await CompareTableAsync(InvoiceTotalsProjection.ProjectionName, new RowMapper<InvoiceTotalsRow>().FromItem);
+        await CompareTableAsync(CountryCountsProjection.ProjectionName, new RowMapper<CountryCountsRow>().FromItem);
+        await CompareTableAsync(InvoiceTransactionsProjection.ProjectionName, new RowMapper<InvoiceTransactionRow>().FromItem);
+        var history = await CompareTableAsync(InvoiceHistoryProjection.ProjectionName, new RowMapper<InvoiceHistoryRow>().FromItem);
         if (history != expectedEvents)
         {
             throw new InvalidOperationException($"invoice-history holds {history:N0} rows, expected {expectedEvents:N0}.");
@@ -233,4 +234,7 @@ public static class CatchupScenario
             return hostItems.Count;
         }
     }
+
+    private static Task CreateTablesAsync(IAmazonDynamoDB db, string prefix, CancellationToken ct) =>
+        Task.WhenAll(ReadModelCatalog.DynamoDb.Select(r => r.Table(new ReadModelTable(prefix, r.Name, 1).TableName).CreateIfNotExistsAsync(db, ct)));
 }

@@ -2,6 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using EventLedger.EventStore.Events;
 using EventLedger.Projections.Common;
+using EventLedger.Projections.DynamoDb;
 using EventLedger.Projections.CountryCounts;
 using EventLedger.Projections.InvoiceHistory;
 using EventLedger.Projections.InvoiceTotals;
@@ -23,6 +24,10 @@ public sealed class PerRecordConsumer(IAmazonDynamoDB db, string prefix)
     private readonly string _countries = new ReadModelTable(prefix, CountryCountsProjection.ProjectionName, 1).TableName;
     private readonly string _transactions = new ReadModelTable(prefix, InvoiceTransactionsProjection.ProjectionName, 1).TableName;
     private readonly string _history = new ReadModelTable(prefix, InvoiceHistoryProjection.ProjectionName, 1).TableName;
+    private static readonly InvoiceTotalsProjection TotalsModel = new();
+    private static readonly CountryCountsProjection CountriesModel = new();
+    private static readonly InvoiceTransactionsProjection TransactionsModel = new();
+    private static readonly InvoiceHistoryProjection HistoryModel = new();
     private long _writes;
 
     public long Writes => Interlocked.Read(ref _writes);
@@ -44,7 +49,7 @@ public sealed class PerRecordConsumer(IAmazonDynamoDB db, string prefix)
     private async Task ApplyAsync(StoredEvent e)
     {
         var writes = new List<Task> { Totals(e), Countries(e), History(e) };
-        if (InvoiceTransactionsFold.Apply(null, e) is { } tx)
+        if (TransactionsModel.Apply(null, e) is { } tx)
         {
             writes.Add(Transactions(e, tx));
         }
@@ -54,36 +59,35 @@ public sealed class PerRecordConsumer(IAmazonDynamoDB db, string prefix)
 
     private Task Totals(StoredEvent e)
     {
-        var change = InvoiceTotalsFold.Changes([e])[0];
-        var item = InvoiceTotalsTable.ToItem(new InvoiceTotalsRow(e.StreamId, change.TotalDelta, change.Currency,
-            change.TransactionCountDelta, e.RecordedAt, e.Version));
+        // The read model's row for this event alone is the event's delta (a fresh row starts at zero).
+        var item = TotalsModel.Rows.ToItem(TotalsModel.Apply(null, e)!);
         var names = new Dictionary<string, string>
         {
-            ["#pk"] = InvoiceTotalsTable.InvoiceNumber,
-            ["#v"] = InvoiceTotalsTable.LastAppliedVersion,
-            ["#at"] = InvoiceTotalsTable.UpdatedAt,
-            ["#total"] = InvoiceTotalsTable.Total,
-            ["#count"] = InvoiceTotalsTable.TransactionCount,
+            ["#pk"] = "invoiceNumber",
+            ["#v"] = "lastAppliedVersion",
+            ["#at"] = "updatedAt",
+            ["#total"] = "total",
+            ["#count"] = "transactionCount",
         };
         var values = new Dictionary<string, AttributeValue>
         {
-            [":v"] = item[InvoiceTotalsTable.LastAppliedVersion],
-            [":at"] = item[InvoiceTotalsTable.UpdatedAt],
-            [":total"] = item[InvoiceTotalsTable.Total],
-            [":count"] = item[InvoiceTotalsTable.TransactionCount],
+            [":v"] = item["lastAppliedVersion"],
+            [":at"] = item["updatedAt"],
+            [":total"] = item["total"],
+            [":count"] = item["transactionCount"],
         };
         var set = "#v = :v, #at = :at";
-        if (item.TryGetValue(InvoiceTotalsTable.Currency, out var currency))
+        if (item.TryGetValue("currency", out var currency))
         {
             set += ", #cur = :cur";
-            names["#cur"] = InvoiceTotalsTable.Currency;
+            names["#cur"] = "currency";
             values[":cur"] = currency;
         }
 
         return UpdateAsync(new UpdateItemRequest
         {
             TableName = _totals,
-            Key = InvoiceTotalsTable.Key(e.StreamId),
+            Key = TotalsModel.Rows.Key(TotalsModel.KeyOf(e)!.Value),
             UpdateExpression = $"SET {set} ADD #total :total, #count :count",
             ConditionExpression = "attribute_not_exists(#pk) OR #v < :v",
             ExpressionAttributeNames = names,
@@ -93,28 +97,27 @@ public sealed class PerRecordConsumer(IAmazonDynamoDB db, string prefix)
 
     private Task Countries(StoredEvent e)
     {
-        var change = CountryCountsFold.Changes([e])[0];
-        var item = CountryCountsTable.ToItem(new CountryCountsRow(e.StreamId, change.Country, change.Verifier,
-            change.TransactionCountDelta, change.VerifiedTransactionCountDelta, e.Version));
+        var item = CountriesModel.Rows.ToItem(CountriesModel.Apply(null, e)!);
+        var verifierObserved = e.Data is Domain.Invoices.TransactionRecorded or Domain.Invoices.VerifierAssigned or Domain.Invoices.VerifierUnassigned;
         var names = new Dictionary<string, string>
         {
-            ["#pk"] = CountryCountsTable.InvoiceNumber,
-            ["#v"] = CountryCountsTable.LastAppliedVersion,
-            ["#count"] = CountryCountsTable.TransactionCount,
-            ["#verified"] = CountryCountsTable.VerifiedTransactionCount,
+            ["#pk"] = "invoiceNumber",
+            ["#v"] = "lastAppliedVersion",
+            ["#count"] = "transactionCount",
+            ["#verified"] = "verifiedTransactionCount",
         };
         var values = new Dictionary<string, AttributeValue>
         {
-            [":v"] = item[CountryCountsTable.LastAppliedVersion],
-            [":count"] = item[CountryCountsTable.TransactionCount],
-            [":verified"] = item[CountryCountsTable.VerifiedTransactionCount],
+            [":v"] = item["lastAppliedVersion"],
+            [":count"] = item["transactionCount"],
+            [":verified"] = item["verifiedTransactionCount"],
         };
         var set = "#v = :v";
         var remove = "";
-        if (change.VerifierObserved)
+        if (verifierObserved)
         {
-            names["#verifier"] = CountryCountsTable.Verifier;
-            if (item.TryGetValue(CountryCountsTable.Verifier, out var verifier))
+            names["#verifier"] = "verifier";
+            if (item.TryGetValue("verifier", out var verifier))
             {
                 set += ", #verifier = :verifier";
                 values[":verifier"] = verifier;
@@ -128,7 +131,7 @@ public sealed class PerRecordConsumer(IAmazonDynamoDB db, string prefix)
         return UpdateAsync(new UpdateItemRequest
         {
             TableName = _countries,
-            Key = CountryCountsTable.Key(e.StreamId, change.Country),
+            Key = CountriesModel.Rows.Key(CountriesModel.KeyOf(e)!.Value),
             UpdateExpression = $"SET {set} ADD #count :count, #verified :verified{remove}",
             ConditionExpression = "attribute_not_exists(#pk) OR #v < :v",
             ExpressionAttributeNames = names,
@@ -143,8 +146,8 @@ public sealed class PerRecordConsumer(IAmazonDynamoDB db, string prefix)
     /// </summary>
     private Task Transactions(StoredEvent e, InvoiceTransactionRow row)
     {
-        var item = InvoiceTransactionsTable.ToItem(row);
-        var names = new Dictionary<string, string> { ["#pk"] = InvoiceTransactionsTable.InvoiceNumber };
+        var item = TransactionsModel.Rows.ToItem(row);
+        var names = new Dictionary<string, string> { ["#pk"] = "invoiceNumber" };
         var values = new Dictionary<string, AttributeValue>();
         var sets = new List<string>();
         var removes = new List<string>();
@@ -171,34 +174,34 @@ public sealed class PerRecordConsumer(IAmazonDynamoDB db, string prefix)
             }
         }
 
-        Set(InvoiceTransactionsTable.LastAppliedVersion);
-        Set(InvoiceTransactionsTable.Amount);
-        Set(InvoiceTransactionsTable.UpdatedAt);
+        Set("lastAppliedVersion");
+        Set("amount");
+        Set("updatedAt");
         var recorded = e.Data is Domain.Invoices.TransactionRecorded;
-        Set(InvoiceTransactionsTable.Currency, ifNotExists: !recorded);
-        Set(InvoiceTransactionsTable.Country, ifNotExists: !recorded);
-        Set(InvoiceTransactionsTable.InvoiceDate, ifNotExists: !recorded);
+        Set("currency", ifNotExists: !recorded);
+        Set("country", ifNotExists: !recorded);
+        Set("invoiceDate", ifNotExists: !recorded);
         switch (e.Data)
         {
             case Domain.Invoices.TransactionRecorded:
-                Set(InvoiceTransactionsTable.Status);
-                SetOrRemove(InvoiceTransactionsTable.VerifiedBy);
-                SetOrRemove(InvoiceTransactionsTable.Document);
+                Set("status");
+                SetOrRemove("verifiedBy");
+                SetOrRemove("document");
                 break;
             case Domain.Invoices.TransactionAdjusted:
-                Set(InvoiceTransactionsTable.Status, ifNotExists: true);
+                Set("status", ifNotExists: true);
                 break;
             case Domain.Invoices.TransactionVoided:
-                Set(InvoiceTransactionsTable.Status);
-                SetOrRemove(InvoiceTransactionsTable.VerifiedBy);
+                Set("status");
+                SetOrRemove("verifiedBy");
                 break;
         }
 
-        names["#v"] = InvoiceTransactionsTable.LastAppliedVersion;
+        names["#v"] = "lastAppliedVersion";
         return UpdateAsync(new UpdateItemRequest
         {
             TableName = _transactions,
-            Key = InvoiceTransactionsTable.Key(row.InvoiceNumber, row.TransactionId),
+            Key = TransactionsModel.Rows.KeyOf(row) is var key ? TransactionsModel.Rows.Key(key) : null,
             UpdateExpression = $"SET {string.Join(", ", sets)}" + (removes.Count > 0 ? $" REMOVE {string.Join(", ", removes)}" : ""),
             ConditionExpression = "attribute_not_exists(#pk) OR #v < :a0",
             ExpressionAttributeNames = names,
@@ -213,9 +216,9 @@ public sealed class PerRecordConsumer(IAmazonDynamoDB db, string prefix)
             await db.PutItemAsync(new PutItemRequest
             {
                 TableName = _history,
-                Item = InvoiceHistoryTable.ToItem(InvoiceHistoryFold.ToRow(e)),
+                Item = HistoryModel.Rows.ToItem(InvoiceHistoryProjection.ToRow(e)),
                 ConditionExpression = "attribute_not_exists(#pk)",
-                ExpressionAttributeNames = new() { ["#pk"] = InvoiceHistoryTable.InvoiceNumber },
+                ExpressionAttributeNames = new() { ["#pk"] = "invoiceNumber" },
             });
         }
         catch (ConditionalCheckFailedException)

@@ -86,7 +86,7 @@ public static class RebuildScenario
         Console.WriteLine($"  server pid {server.Id}, RSS at rest {idle / 1048576.0:N0} MB");
 
         long worstPeak = 0;
-        var names = ProjectionRegistrations.DynamoDb.Select(r => r.Name).Append(AnalyticsProjection.ProjectionName).ToList();
+        var names = ReadModelCatalog.All.Select(r => r.Name).ToList();
         foreach (var name in names)
         {
             server.ResetPeakMemory();
@@ -321,7 +321,7 @@ public static class RebuildScenario
                 }
 
                 if (last is null) continue;
-                foreach (var name in ProjectionRegistrations.DynamoDb.Select(r => r.Name).Append(AnalyticsProjection.ProjectionName))
+                foreach (var name in ReadModelCatalog.All.Select(r => r.Name))
                 {
                     var subscription = ProjectionHostService.SubscriptionName(name, 1);
                     await leases.CreateIfMissingAsync(new Lease(subscription, shard.ShardId) { ParentShardId = shard.ParentShardId }, ct);

@@ -29,7 +29,7 @@ public static class ServeCommand
                 return 2;
             }
 
-            using var loggerFactory = CliLogging.CreateFactory(LogLevel.Information);
+            using var loggerFactory = ConsoleLogging.CreateFactory(LogLevel.Information);
             await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment(), loggerFactory.CreateLogger("LocalStack"), ct);
             var settings = EventLedgerSettings.FromStack(stack);
             var roles = parse.GetValue(role) switch

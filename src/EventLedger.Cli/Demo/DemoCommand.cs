@@ -27,7 +27,7 @@ public static class DemoCommand
     private static async Task<int> RunAsync(CancellationToken ct)
     {
         var sample = SampleInvoices.Load();
-        using var loggerFactory = CliLogging.CreateFactory(LogLevel.Warning);
+        using var loggerFactory = ConsoleLogging.CreateFactory(LogLevel.Warning);
         AnsiConsole.MarkupLine("[bold]EventLedger demo[/]");
         LocalStack? stack = null;
         await AnsiConsole.Status().StartAsync("Starting the local stack (DynamoDB Local, PostgreSQL)…", async _ =>

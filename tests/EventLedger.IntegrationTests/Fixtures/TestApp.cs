@@ -1,3 +1,4 @@
+using EventLedger.Projections.Contracts;
 using EventLedger.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +22,8 @@ public sealed class TestApp : IAsyncDisposable
     public T Get<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
     public static async Task<TestApp> StartAsync(StackFixture stack, string name, Action<IServiceCollection>? configureServices = null,
-        EventLedgerRoles roles = EventLedgerRoles.All, string? tablePrefix = null, string? postgresConnectionString = null)
+        EventLedgerRoles roles = EventLedgerRoles.All, string? tablePrefix = null, string? postgresConnectionString = null,
+        IReadOnlyList<IReadModel>? readModels = null)
     {
         var settings = EventLedgerSettings.FromStack(stack.Stack, tablePrefix ?? StackFixture.NewPrefix(name));
         if (postgresConnectionString is not null)
@@ -29,7 +31,7 @@ public sealed class TestApp : IAsyncDisposable
             settings = settings with { PostgresConnectionString = postgresConnectionString };
         }
 
-        var app = await EventLedgerWebApp.BuildAsync(settings, port: 0, LogLevel.Warning, CancellationToken.None, roles, configureServices);
+        var app = await EventLedgerWebApp.BuildAsync(settings, port: 0, LogLevel.Warning, CancellationToken.None, roles, configureServices, readModels);
         await app.StartAsync();
         return new TestApp(app, settings);
     }
