@@ -15,7 +15,7 @@ public static class DependencyInjection
     {
         services.TryAddSingleton(new InvoiceHeadCacheOptions());
         services.AddSingleton<InvoiceHeadCache>();
-        services.AddSingleton<InvoiceCommandExecutor>();
+        services.AddSingleton<InvoiceAppender>();
         services.AddSingleton(typeof(IPipelineBehavior<,>), typeof(LoggingBehavior<,>));
         services.AddSingleton(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>));
         return services;

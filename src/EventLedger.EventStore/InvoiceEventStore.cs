@@ -128,7 +128,7 @@ public sealed partial class InvoiceEventStore(IAmazonDynamoDB db, EventStoreTabl
             })
             .ToList();
 
-        var (head, touched) = Evolve(state, request.Events);
+        var (head, touched) = InvoiceDecider.Evolve(state, request.Events);
         var last = stored[^1];
         var result = new AppendResult(invoice, last.Version, last.EventId);
 
@@ -283,29 +283,6 @@ public sealed partial class InvoiceEventStore(IAmazonDynamoDB db, EventStoreTabl
             await cts.CancelAsync();
             await completion;
         }
-    }
-
-    private static (InvoiceHead Head, IReadOnlyList<TransactionState> Touched) Evolve(DecisionContext state, IReadOnlyList<IInvoiceEvent> events)
-    {
-        var head = state.Head;
-        var transactions = new Dictionary<string, TransactionState?>(StringComparer.Ordinal);
-        if (state.Transaction is { } known)
-        {
-            transactions[known.TransactionId] = known;
-        }
-
-        var touched = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var e in events)
-        {
-            head = InvoiceDecider.Evolve(head, e);
-            if (InvoiceDecider.TransactionIdOf(e) is { } id)
-            {
-                transactions[id] = InvoiceDecider.Evolve(transactions.GetValueOrDefault(id), e);
-                touched.Add(id);
-            }
-        }
-
-        return (head, touched.Select(id => transactions[id]!).ToList());
     }
 
     private static void CheckLimits(string invoice, List<TransactWriteItem> items)

@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using EventLedger.Application.Invoices;
-using EventLedger.Application.Invoices.RecordTransaction;
 using EventLedger.Benchmarks.Infrastructure;
 using EventLedger.Server;
 using EventLedger.Domain.Invoices;
@@ -42,7 +41,7 @@ public static class AppendScenario
         await app.StartAsync(ct);
         var db = app.Services.GetRequiredService<IAmazonDynamoDB>();
         var store = app.Services.GetRequiredService<InvoiceEventStore>();
-        var executor = app.Services.GetRequiredService<InvoiceCommandExecutor>();
+        var executor = new RecordTransactionHandler(app.Services.GetRequiredService<InvoiceAppender>());
         using var http = new HttpClient { BaseAddress = app.BaseAddress() };
         var concurrency = options.Concurrency;
         var n = options.Operations;
@@ -105,7 +104,7 @@ public static class AppendScenario
         return LoadRunner.RunAsync(label, n, concurrency, async (w, i) =>
         {
             var invoice = $"{run}-{w}";
-            var command = new RecordTransactionCommand($"t{i}", i % 1000, "USD", "USA", Day, null);
+            var command = new RecordTransaction(invoice, $"t{i}", i % 1000, "USD", "USA", Day, null);
             var context = new DecisionContext(invoice, heads[w], null);
             var events = InvoiceDecider.Decide(context, command);
             var prepared = store.Prepare(new AppendRequest(context, events, EventMetadata.New($"{run}-{i}"), $"{run}-{i}", "fp"));
@@ -119,15 +118,15 @@ public static class AppendScenario
         {
             var invoice = $"{run}-{w}";
             var loaded = await store.LoadAsync(invoice, $"t{i}", $"{run}-{i}", ct);
-            var events = InvoiceDecider.Decide(loaded.Context, new RecordTransactionCommand($"t{i}", i % 1000, "USD", "USA", Day, null));
+            var events = InvoiceDecider.Decide(loaded.Context, new RecordTransaction(invoice, $"t{i}", i % 1000, "USD", "USA", Day, null));
             await store.AppendAsync(new AppendRequest(loaded.Context, events, EventMetadata.New($"{run}-{i}"), $"{run}-{i}", "fp"), ct);
         }, ct);
 
-    private static Task<LoadResult> ExecutorAsync(string label, InvoiceCommandExecutor executor, int n, int concurrency, string run, CancellationToken ct) =>
+    private static Task<LoadResult> ExecutorAsync(string label, RecordTransactionHandler executor, int n, int concurrency, string run, CancellationToken ct) =>
         LoadRunner.RunAsync(label, n, concurrency, async (w, i) =>
         {
-            var command = new RecordTransaction($"{run}-{w}", $"t{i}", i % 1000, "USD", "USA", Day, null, new CommandOptions(IdempotencyKey: $"{run}-{i}"));
-            await executor.ExecuteAsync(command, ct);
+            var command = new RecordTransaction($"{run}-{w}", $"t{i}", i % 1000, "USD", "USA", Day, null) { Options = new CommandOptions(IdempotencyKey: $"{run}-{i}") };
+            await executor.Handle(command, ct);
         }, ct);
 
     private static Task<LoadResult> HttpAsync(string label, HttpClient http, int n, int concurrency, string run, CancellationToken ct) =>

@@ -78,29 +78,29 @@ public sealed class SkewedEventGenerator(int seed = 42)
         if (invoice.Live.Count == 0 || roll < 0.70)
         {
             var amount = _random.Next(20) == 0 ? 0m : Math.Round((decimal)(_random.NextDouble() * 1000 - 50), 2);
-            command = new RecordTransactionCommand($"tx-{invoice.Transactions.Count:D5}", amount, invoice.Currency, country,
+            command = new RecordTransaction(invoice.Number, $"tx-{invoice.Transactions.Count:D5}", amount, invoice.Currency, country,
                 new DateOnly(2026, 1, 1).AddDays(_random.Next(60)), _random.Next(10) == 0 ? Doc : null);
         }
         else if (roll < 0.82)
         {
-            command = new AdjustTransactionCommand(invoice.Live[_random.Next(invoice.Live.Count)], Math.Round((decimal)(_random.NextDouble() * 900), 2), "bench");
+            command = new AdjustTransaction(invoice.Number, invoice.Live[_random.Next(invoice.Live.Count)], Math.Round((decimal)(_random.NextDouble() * 900), 2), "bench");
         }
         else if (roll < 0.90)
         {
-            command = new VoidTransactionCommand(invoice.Live[_random.Next(invoice.Live.Count)], "bench");
+            command = new VoidTransaction(invoice.Number, invoice.Live[_random.Next(invoice.Live.Count)], "bench");
         }
         else
         {
             command = invoice.Head.VerifierOf(country) is not null && _random.Next(2) == 0
-                ? new UnassignVerifierCommand(country)
-                : new AssignVerifierCommand(country, $"verifier-{index}");
+                ? new UnassignVerifier(invoice.Number, country)
+                : new AssignVerifier(invoice.Number, country, $"verifier-{index}");
         }
 
         var transactionId = command switch
         {
-            RecordTransactionCommand c => c.TransactionId,
-            AdjustTransactionCommand c => c.TransactionId,
-            VoidTransactionCommand c => c.TransactionId,
+            RecordTransaction c => c.TransactionId,
+            AdjustTransaction c => c.TransactionId,
+            VoidTransaction c => c.TransactionId,
             _ => null,
         };
         var tx = transactionId is null ? null : invoice.Transactions.GetValueOrDefault(transactionId);

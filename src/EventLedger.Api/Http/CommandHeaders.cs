@@ -1,5 +1,4 @@
 using System.Globalization;
-using EventLedger.Application.Invoices;
 using EventLedger.Domain.Invoices;
 using Microsoft.AspNetCore.Http;
 

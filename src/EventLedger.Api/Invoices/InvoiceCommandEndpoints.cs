@@ -1,13 +1,6 @@
 using EventLedger.Api.Http;
-using EventLedger.Application.Invoices;
-using EventLedger.Application.Invoices.AdjustTransaction;
-using EventLedger.Application.Invoices.AssignVerifier;
-using EventLedger.Application.Invoices.RecordTransaction;
-using EventLedger.Application.Invoices.UnassignVerifier;
-using EventLedger.Application.Invoices.VoidTransaction;
 using EventLedger.Domain.Invoices;
 using EventLedger.EventStore;
-using EventLedger.EventStore.Append;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -30,86 +23,54 @@ public static class InvoiceCommandEndpoints
         return invoices;
     }
 
-    private static async Task<Results<Created<CommandResponse>, ValidationProblem>> RecordTransaction(
-        string invoiceNumber, HttpRequest request, ISender sender, CancellationToken ct)
+    // Each endpoint copies the route, the body and the headers into one command and sends it. A field or header that
+    // could not be read goes along as an input error: the validation behavior reports it with the rule errors of the
+    // fields that were read (one 400 naming every field at fault), and the command is never decided.
+
+    private static async Task<Created<CommandResponse>> RecordTransaction(string invoiceNumber, HttpRequest request, ISender sender, CancellationToken ct)
     {
-        var errors = new List<FieldError>();
-        var options = CommandHeaders.Read(request, errors);
-        var body = await JsonBody.ReadAsync(new HttpRequestLike(request.Body), ct);
-        var command = new RecordTransaction(
+        var input = await CommandInput.ReadAsync(request, withBody: true, ct);
+        var body = input.Body;
+        var command = input.Complete(new RecordTransaction(
             invoiceNumber,
             body.RequiredString("transactionId"),
             body.RequiredDecimal("amount"),
             body.RequiredString("currency"),
             body.RequiredString("country"),
             body.RequiredDate("invoiceDate"),
-            body.OptionalObject("document"),
-            options);
-        if (Invalid(errors, body, command) is { } invalid)
-        {
-            return invalid;
-        }
-
+            body.OptionalObject("document")));
         var result = await sender.Send(command, ct);
         return TypedResults.Created(
             $"/invoices/{Uri.EscapeDataString(invoiceNumber)}/transactions/{Uri.EscapeDataString(command.TransactionId)}",
             Respond(request, result));
     }
 
-    private static async Task<Results<Ok<CommandResponse>, ValidationProblem>> AdjustTransaction(
+    private static async Task<Ok<CommandResponse>> AdjustTransaction(
         string invoiceNumber, string transactionId, HttpRequest request, ISender sender, CancellationToken ct)
     {
-        var errors = new List<FieldError>();
-        var options = CommandHeaders.Read(request, errors);
-        var body = await JsonBody.ReadAsync(new HttpRequestLike(request.Body), ct);
-        var command = new AdjustTransaction(invoiceNumber, transactionId, body.RequiredDecimal("amount"), body.OptionalString("reason"), options);
-        if (Invalid(errors, body, command) is { } invalid)
-        {
-            return invalid;
-        }
-
+        var input = await CommandInput.ReadAsync(request, withBody: true, ct);
+        var command = input.Complete(new AdjustTransaction(invoiceNumber, transactionId, input.Body.RequiredDecimal("amount"), input.Body.OptionalString("reason")));
         return TypedResults.Ok(Respond(request, await sender.Send(command, ct)));
     }
 
-    private static async Task<Results<Ok<CommandResponse>, ValidationProblem>> VoidTransaction(
+    private static async Task<Ok<CommandResponse>> VoidTransaction(
         string invoiceNumber, string transactionId, string? reason, HttpRequest request, ISender sender, CancellationToken ct)
     {
-        var errors = new List<FieldError>();
-        var options = CommandHeaders.Read(request, errors);
-        if (errors.Count > 0)
-        {
-            return TypedResults.ValidationProblem(ToDictionary(errors));
-        }
-
-        return TypedResults.Ok(Respond(request, await sender.Send(new VoidTransaction(invoiceNumber, transactionId, reason, options), ct)));
+        var input = await CommandInput.ReadAsync(request, withBody: false, ct);
+        return TypedResults.Ok(Respond(request, await sender.Send(input.Complete(new VoidTransaction(invoiceNumber, transactionId, reason)), ct)));
     }
 
-    private static async Task<Results<Ok<CommandResponse>, ValidationProblem>> AssignVerifier(
-        string invoiceNumber, string country, HttpRequest request, ISender sender, CancellationToken ct)
+    private static async Task<Ok<CommandResponse>> AssignVerifier(string invoiceNumber, string country, HttpRequest request, ISender sender, CancellationToken ct)
     {
-        var errors = new List<FieldError>();
-        var options = CommandHeaders.Read(request, errors);
-        var body = await JsonBody.ReadAsync(new HttpRequestLike(request.Body), ct);
-        var command = new AssignVerifier(invoiceNumber, country, body.RequiredString("verifier"), options);
-        if (Invalid(errors, body, command) is { } invalid)
-        {
-            return invalid;
-        }
-
+        var input = await CommandInput.ReadAsync(request, withBody: true, ct);
+        var command = input.Complete(new AssignVerifier(invoiceNumber, country, input.Body.RequiredString("verifier")));
         return TypedResults.Ok(Respond(request, await sender.Send(command, ct)));
     }
 
-    private static async Task<Results<Ok<CommandResponse>, ValidationProblem>> UnassignVerifier(
-        string invoiceNumber, string country, HttpRequest request, ISender sender, CancellationToken ct)
+    private static async Task<Ok<CommandResponse>> UnassignVerifier(string invoiceNumber, string country, HttpRequest request, ISender sender, CancellationToken ct)
     {
-        var errors = new List<FieldError>();
-        var options = CommandHeaders.Read(request, errors);
-        if (errors.Count > 0)
-        {
-            return TypedResults.ValidationProblem(ToDictionary(errors));
-        }
-
-        return TypedResults.Ok(Respond(request, await sender.Send(new UnassignVerifier(invoiceNumber, country, options), ct)));
+        var input = await CommandInput.ReadAsync(request, withBody: false, ct);
+        return TypedResults.Ok(Respond(request, await sender.Send(input.Complete(new UnassignVerifier(invoiceNumber, country)), ct)));
     }
 
     private static async Task<Results<Ok<List<EventResponse>>, NotFound, ValidationProblem>> GetEvents(
@@ -129,20 +90,6 @@ public static class InvoiceCommandEndpoints
         }
 
         return events.Count == 0 && (fromVersion ?? 1) <= 1 ? TypedResults.NotFound() : TypedResults.Ok(events);
-    }
-
-    /// <summary>Header and body-shape errors, plus the rule errors of the fields that did parse, so one 400 names every field at fault.</summary>
-    private static ValidationProblem? Invalid(List<FieldError> headerErrors, JsonBody body, IInvoiceCommandMessage command)
-    {
-        var all = headerErrors.Concat(body.Errors).ToList();
-        if (all.Count == 0)
-        {
-            return null;
-        }
-
-        var reported = all.Select(e => e.Field).ToHashSet();
-        all.AddRange(InvoiceRules.Check(command.InvoiceNumber, command.ToDomain()).Where(e => !reported.Contains(e.Field)));
-        return all.Count > 0 ? TypedResults.ValidationProblem(ToDictionary(all), title: "The request is invalid", detail: "Nothing was written.") : null;
     }
 
     private static Dictionary<string, string[]> ToDictionary(IEnumerable<FieldError> errors) =>

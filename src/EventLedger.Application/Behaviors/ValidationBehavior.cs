@@ -1,28 +1,22 @@
-using EventLedger.Application.Invoices;
 using EventLedger.Domain.Invoices;
 using Mediator;
 
 namespace EventLedger.Application.Behaviors;
 
-/// <summary>Rejects an invalid command with every field error before a handler runs (and so before anything is read or written).</summary>
+/// <summary>
+/// The one place a command is validated: its input errors and every rule error (<see cref="InvoiceRules.Check"/>) are
+/// reported at once, before a handler runs, so before anything is read or written. The decider trusts its input.
+/// </summary>
 public sealed class ValidationBehavior<TMessage, TResponse> : IPipelineBehavior<TMessage, TResponse>
     where TMessage : notnull, IMessage
 {
     public ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {
-        if (message is IInvoiceCommandMessage command)
+        if (message is InvoiceCommand command)
         {
-            var errors = InvoiceRules.Check(command.InvoiceNumber, command.ToDomain());
-            if (command.Options.ExpectedVersion is < 0)
-            {
-                errors = [.. errors, new FieldError("If-Match", "must be a version number, 0 or more")];
-            }
-
-            if (command.Options.IdempotencyKey is { } key && (key.Length is 0 or > 200))
-            {
-                errors = [.. errors, new FieldError("Idempotency-Key", "must be 1-200 characters")];
-            }
-
+            // A field that could not be read has a default value; its input error says more than a rule error would.
+            var reported = command.InputErrors.Select(e => e.Field).ToHashSet(StringComparer.Ordinal);
+            var errors = command.InputErrors.Concat(InvoiceRules.Check(command).Where(e => !reported.Contains(e.Field))).ToList();
             if (errors.Count > 0)
             {
                 throw new CommandValidationException(errors);

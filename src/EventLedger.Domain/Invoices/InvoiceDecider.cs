@@ -1,27 +1,24 @@
 namespace EventLedger.Domain.Invoices;
 
 /// <summary>
-/// The invoice's rules as pure functions: <see cref="Decide"/> turns a command and the decision state into events
-/// (or throws <see cref="DomainRuleViolation"/>); <see cref="Evolve"/> folds an event into the invoice head and the
-/// transaction it touches.
+/// The invoice's rules as pure functions: <see cref="Decide(DecisionContext, InvoiceCommand)"/> turns a command and the
+/// decision state into events (or throws <see cref="DomainRuleViolation"/>); <see cref="Evolve(DecisionContext, IEnumerable{IInvoiceEvent})"/>
+/// folds events into the decision state. The event store, the command handlers and the tests all use this one fold.
+/// Input is validated before a command gets here (the validation behavior, with <see cref="InvoiceRules"/>).
 /// </summary>
 public static class InvoiceDecider
 {
-    public static IReadOnlyList<IInvoiceEvent> Decide(DecisionContext state, InvoiceCommand command)
+    public static IReadOnlyList<IInvoiceEvent> Decide(DecisionContext state, InvoiceCommand command) => command switch
     {
-        InvoiceRules.Validate(command);
-        return command switch
-        {
-            RecordTransactionCommand c => [Record(state, c)],
-            AdjustTransactionCommand c => [Adjust(state, c)],
-            VoidTransactionCommand c => [Void(state, c)],
-            AssignVerifierCommand c => [Assign(state, c)],
-            UnassignVerifierCommand c => [Unassign(state, c)],
-            _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "Unknown command"),
-        };
-    }
+        RecordTransaction c => Decide(state, c),
+        AdjustTransaction c => Decide(state, c),
+        VoidTransaction c => Decide(state, c),
+        AssignVerifier c => Decide(state, c),
+        UnassignVerifier c => Decide(state, c),
+        _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "Unknown command"),
+    };
 
-    private static TransactionRecorded Record(DecisionContext state, RecordTransactionCommand c)
+    public static IReadOnlyList<IInvoiceEvent> Decide(DecisionContext state, RecordTransaction c)
     {
         if (state.Transaction is not null)
         {
@@ -35,23 +32,22 @@ public static class InvoiceDecider
                 $"Invoice '{state.InvoiceNumber}' is in {currency}; a transaction in {c.Currency} cannot be added.", "currency");
         }
 
-        return new TransactionRecorded(c.TransactionId, c.Amount, c.Currency, c.Country, c.InvoiceDate, c.Document,
-            state.Head.VerifierOf(c.Country));
+        return [new TransactionRecorded(c.TransactionId, c.Amount, c.Currency, c.Country, c.InvoiceDate, c.Document, state.Head.VerifierOf(c.Country))];
     }
 
-    private static TransactionAdjusted Adjust(DecisionContext state, AdjustTransactionCommand c)
+    public static IReadOnlyList<IInvoiceEvent> Decide(DecisionContext state, AdjustTransaction c)
     {
         var tx = LiveTransaction(state, c.TransactionId, "adjusted");
-        return new TransactionAdjusted(tx.TransactionId, c.Amount, tx.Amount, state.Head.Currency!, tx.Country, tx.InvoiceDate, c.Reason);
+        return [new TransactionAdjusted(tx.TransactionId, c.Amount, tx.Amount, state.Head.Currency!, tx.Country, tx.InvoiceDate, c.Reason)];
     }
 
-    private static TransactionVoided Void(DecisionContext state, VoidTransactionCommand c)
+    public static IReadOnlyList<IInvoiceEvent> Decide(DecisionContext state, VoidTransaction c)
     {
         var tx = LiveTransaction(state, c.TransactionId, "voided");
-        return new TransactionVoided(tx.TransactionId, tx.Amount, state.Head.Currency!, tx.Country, tx.InvoiceDate, tx.VerifiedBy, c.Reason);
+        return [new TransactionVoided(tx.TransactionId, tx.Amount, state.Head.Currency!, tx.Country, tx.InvoiceDate, tx.VerifiedBy, c.Reason)];
     }
 
-    private static VerifierAssigned Assign(DecisionContext state, AssignVerifierCommand c)
+    public static IReadOnlyList<IInvoiceEvent> Decide(DecisionContext state, AssignVerifier c)
     {
         if (state.Head.VerifierOf(c.Country) is { } current && string.Equals(current, c.Verifier, StringComparison.Ordinal))
         {
@@ -59,12 +55,12 @@ public static class InvoiceDecider
                 $"'{c.Verifier}' is already the verifier of {c.Country} on invoice '{state.InvoiceNumber}'.", "verifier");
         }
 
-        return new VerifierAssigned(c.Country, c.Verifier);
+        return [new VerifierAssigned(c.Country, c.Verifier)];
     }
 
-    private static VerifierUnassigned Unassign(DecisionContext state, UnassignVerifierCommand c) =>
+    public static IReadOnlyList<IInvoiceEvent> Decide(DecisionContext state, UnassignVerifier c) =>
         state.Head.VerifierOf(c.Country) is { } current
-            ? new VerifierUnassigned(c.Country, current)
+            ? [new VerifierUnassigned(c.Country, current)]
             : throw new DomainRuleViolation(RejectionKind.NotFound, "no-verifier",
                 $"{c.Country} has no verifier on invoice '{state.InvoiceNumber}'.", "country");
 
@@ -83,6 +79,36 @@ public static class InvoiceDecider
         }
 
         return state.Transaction;
+    }
+
+    /// <summary>
+    /// Folds events (decided on <paramref name="state"/>, or a stream from its start on an empty state) into the decision
+    /// state after them: the new head, and the state of every transaction they touched, in the order first touched.
+    /// </summary>
+    public static (InvoiceHead Head, IReadOnlyList<TransactionState> Touched) Evolve(DecisionContext state, IEnumerable<IInvoiceEvent> events)
+    {
+        var head = state.Head;
+        var transactions = new Dictionary<string, TransactionState?>(StringComparer.Ordinal);
+        if (state.Transaction is { } known)
+        {
+            transactions[known.TransactionId] = known;
+        }
+
+        var touched = new List<string>();
+        foreach (var e in events)
+        {
+            head = Evolve(head, e);
+            if (TransactionIdOf(e) is { } id)
+            {
+                transactions[id] = Evolve(transactions.GetValueOrDefault(id), e);
+                if (!touched.Contains(id, StringComparer.Ordinal))
+                {
+                    touched.Add(id);
+                }
+            }
+        }
+
+        return (head, touched.Select(id => transactions[id]!).ToList());
     }
 
     /// <summary>Folds one event into the invoice head.</summary>

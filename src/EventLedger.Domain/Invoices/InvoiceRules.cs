@@ -2,7 +2,10 @@ using System.Text.RegularExpressions;
 
 namespace EventLedger.Domain.Invoices;
 
-/// <summary>Input rules shared by the API, the CLI and the decider. Each failure names the field at fault.</summary>
+/// <summary>
+/// The input rules of every command, checked once, by the validation behavior, before a command is decided; the read
+/// endpoints use <see cref="IsValidInvoiceNumber"/>. Each failure names the field at fault.
+/// </summary>
 public static partial class InvoiceRules
 {
     public const int MaxAmountScale = 4;
@@ -21,18 +24,18 @@ public static partial class InvoiceRules
     [GeneratedRegex(@"^[\p{L}][\p{L} .'-]{0,63}$")]
     private static partial Regex CountryPattern();
 
-    /// <summary>Returns field errors for a command (empty when valid).</summary>
-    public static IReadOnlyList<FieldError> Check(string invoiceNumber, InvoiceCommand command)
+    /// <summary>Returns every field error of a command (empty when valid).</summary>
+    public static IReadOnlyList<FieldError> Check(InvoiceCommand command)
     {
         var errors = new List<FieldError>();
-        if (string.IsNullOrEmpty(invoiceNumber) || !InvoiceNumberPattern().IsMatch(invoiceNumber))
+        if (!IsValidInvoiceNumber(command.InvoiceNumber))
         {
             errors.Add(new("invoiceNumber", "must be 1-64 characters: letters, digits, '_', '.', ':' or '-'"));
         }
 
         switch (command)
         {
-            case RecordTransactionCommand c:
+            case RecordTransaction c:
                 CheckTransactionId(c.TransactionId, errors);
                 CheckAmount(c.Amount, "amount", errors);
                 if (string.IsNullOrEmpty(c.Currency) || !CurrencyPattern().IsMatch(c.Currency))
@@ -47,16 +50,16 @@ public static partial class InvoiceRules
                 }
 
                 break;
-            case AdjustTransactionCommand c:
+            case AdjustTransaction c:
                 CheckTransactionId(c.TransactionId, errors);
                 CheckAmount(c.Amount, "amount", errors);
                 CheckReason(c.Reason, errors);
                 break;
-            case VoidTransactionCommand c:
+            case VoidTransaction c:
                 CheckTransactionId(c.TransactionId, errors);
                 CheckReason(c.Reason, errors);
                 break;
-            case AssignVerifierCommand c:
+            case AssignVerifier c:
                 CheckCountry(c.Country, errors);
                 if (string.IsNullOrWhiteSpace(c.Verifier) || c.Verifier.Length > 254)
                 {
@@ -64,22 +67,22 @@ public static partial class InvoiceRules
                 }
 
                 break;
-            case UnassignVerifierCommand c:
+            case UnassignVerifier c:
                 CheckCountry(c.Country, errors);
                 break;
         }
 
-        return errors;
-    }
-
-    /// <summary>Throws <see cref="DomainRuleViolation"/> for the first invalid field.</summary>
-    public static void Validate(InvoiceCommand command)
-    {
-        var errors = Check("x", command);
-        if (errors.Count > 0)
+        if (command.Options.ExpectedVersion is < 0)
         {
-            throw new DomainRuleViolation(RejectionKind.Invalid, "invalid-input", $"{errors[0].Field}: {errors[0].Message}", errors[0].Field);
+            errors.Add(new("If-Match", "must be a version number, 0 or more"));
         }
+
+        if (command.Options.IdempotencyKey is { Length: 0 or > 200 })
+        {
+            errors.Add(new("Idempotency-Key", "must be 1-200 characters"));
+        }
+
+        return errors;
     }
 
     public static bool IsValidInvoiceNumber(string? value) => !string.IsNullOrEmpty(value) && InvoiceNumberPattern().IsMatch(value);

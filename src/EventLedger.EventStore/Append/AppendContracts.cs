@@ -3,9 +3,6 @@ using EventLedger.EventStore.Events;
 
 namespace EventLedger.EventStore.Append;
 
-/// <summary>What a successful (or replayed) command returns: the invoice, the version its last event got, and that event's id.</summary>
-public sealed record AppendResult(string InvoiceNumber, long Version, Guid EventId, bool Replayed = false);
-
 /// <summary>Events decided on <see cref="State"/>, to append at <c>State.Head.Version + 1 …</c>.</summary>
 /// <param name="Fingerprint">A hash of the command's content: a command id reused for different content is rejected.</param>
 public sealed record AppendRequest(

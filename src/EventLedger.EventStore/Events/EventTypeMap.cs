@@ -12,6 +12,8 @@ namespace EventLedger.EventStore.Events;
 /// </summary>
 public static class EventTypeMap
 {
+    /// <summary>How event payloads are written and read. Command fingerprints do not use these options (they have
+    /// their own, frozen ones in <see cref="CommandFingerprint"/>), so changing them cannot turn a retry into a 422.</summary>
     public static readonly JsonSerializerOptions PayloadJson = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Amazon.DynamoDBv2.Model;
+using EventLedger.Domain.Invoices;
 using EventLedger.EventStore.Append;
 
 namespace EventLedger.EventStore.State;

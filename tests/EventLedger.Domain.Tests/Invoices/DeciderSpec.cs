@@ -35,27 +35,18 @@ public sealed class DeciderSpec
         return ex;
     }
 
-    /// <summary>Folds the given events the way the event store does: the head, and the transaction the command names.</summary>
+    /// <summary>The state the event store would hand the decider: the given events folded by the decider's own fold,
+    /// keeping the head and the transaction the command names.</summary>
     private DecisionContext State()
     {
-        var head = InvoiceHead.Empty;
-        var transactions = new Dictionary<string, TransactionState?>();
-        foreach (var e in _given)
-        {
-            head = InvoiceDecider.Evolve(head, e);
-            if (InvoiceDecider.TransactionIdOf(e) is { } id)
-            {
-                transactions[id] = InvoiceDecider.Evolve(transactions.GetValueOrDefault(id), e);
-            }
-        }
-
+        var (head, transactions) = InvoiceDecider.Evolve(new DecisionContext(_when!.InvoiceNumber, InvoiceHead.Empty, null), _given);
         var named = _when switch
         {
-            RecordTransactionCommand c => c.TransactionId,
-            AdjustTransactionCommand c => c.TransactionId,
-            VoidTransactionCommand c => c.TransactionId,
+            RecordTransaction c => c.TransactionId,
+            AdjustTransaction c => c.TransactionId,
+            VoidTransaction c => c.TransactionId,
             _ => null,
         };
-        return new DecisionContext("INV-1", head, named is null ? null : transactions.GetValueOrDefault(named));
+        return new DecisionContext(_when.InvoiceNumber, head, transactions.FirstOrDefault(t => t.TransactionId == named));
     }
 }

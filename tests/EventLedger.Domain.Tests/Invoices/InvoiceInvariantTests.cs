@@ -16,59 +16,57 @@ public class InvoiceInvariantTests
                 from cents in Gen.Choose(-10_000, 10_000)
                 from country in Gen.Elements("USA", "UK")
                 from currency in Gen.Elements("USD", "USD", "USD", "EUR")
-                select (InvoiceCommand)new RecordTransactionCommand($"t{id}", cents / 100m, currency, country, Day, null),
+                select (InvoiceCommand)new RecordTransaction("I", $"t{id}", cents / 100m, currency, country, Day, null),
                 from id in Gen.Choose(1, 6)
                 from cents in Gen.Choose(-10_000, 10_000)
-                select (InvoiceCommand)new AdjustTransactionCommand($"t{id}", cents / 100m, null),
+                select (InvoiceCommand)new AdjustTransaction("I", $"t{id}", cents / 100m, null),
                 from id in Gen.Choose(1, 6)
-                select (InvoiceCommand)new VoidTransactionCommand($"t{id}", null),
+                select (InvoiceCommand)new VoidTransaction("I", $"t{id}", null),
                 from country in Gen.Elements("USA", "UK")
                 from verifier in Gen.Elements("a", "b")
-                select (InvoiceCommand)new AssignVerifierCommand(country, verifier),
+                select (InvoiceCommand)new AssignVerifier("I", country, verifier),
                 from country in Gen.Elements("USA", "UK")
-                select (InvoiceCommand)new UnassignVerifierCommand(country)))
+                select (InvoiceCommand)new UnassignVerifier("I", country)))
             .ToArbitrary();
 
     [Property(Arbitrary = [typeof(InvoiceInvariantTests)], MaxTest = 300)]
     public bool Accepted_commands_keep_one_currency_unique_ids_and_versions_without_gaps(InvoiceCommand[] commands)
     {
         var head = InvoiceHead.Empty;
-        var transactions = new Dictionary<string, TransactionState?>();
+        var transactions = new Dictionary<string, TransactionState>();
         var recordedIds = new List<string>();
         foreach (var command in commands)
         {
             var named = command switch
             {
-                RecordTransactionCommand c => c.TransactionId,
-                AdjustTransactionCommand c => c.TransactionId,
-                VoidTransactionCommand c => c.TransactionId,
+                RecordTransaction c => c.TransactionId,
+                AdjustTransaction c => c.TransactionId,
+                VoidTransaction c => c.TransactionId,
                 _ => null,
             };
+            var state = new DecisionContext("I", head, named is null ? null : transactions.GetValueOrDefault(named));
             IReadOnlyList<IInvoiceEvent> events;
             try
             {
-                events = InvoiceDecider.Decide(new DecisionContext("I", head, named is null ? null : transactions.GetValueOrDefault(named)), command);
+                events = InvoiceDecider.Decide(state, command);
             }
             catch (DomainRuleViolation)
             {
                 continue;
             }
 
-            foreach (var e in events)
+            var (next, touched) = InvoiceDecider.Evolve(state, events);
+            if (next.Version != head.Version + events.Count) return false;
+            head = next;
+            foreach (var r in events.OfType<TransactionRecorded>())
             {
-                var before = head.Version;
-                head = InvoiceDecider.Evolve(head, e);
-                if (head.Version != before + 1) return false;
-                if (e is TransactionRecorded r)
-                {
-                    recordedIds.Add(r.TransactionId);
-                    if (r.Currency != head.Currency) return false;
-                }
+                recordedIds.Add(r.TransactionId);
+                if (r.Currency != head.Currency) return false;
+            }
 
-                if (InvoiceDecider.TransactionIdOf(e) is { } id)
-                {
-                    transactions[id] = InvoiceDecider.Evolve(transactions.GetValueOrDefault(id), e);
-                }
+            foreach (var tx in touched)
+            {
+                transactions[tx.TransactionId] = tx;
             }
         }
 

@@ -95,6 +95,23 @@ public sealed class CommandApiTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Unreadable_fields_headers_and_rule_errors_are_named_together_in_one_400()
+    {
+        // "amount" cannot be read (a string), If-Match cannot be read, and the transaction id that was read breaks a rule.
+        var response = await Record("BAD-2", """{"transactionId":"has space","amount":"100","currency":"USD","country":"USA","invoiceDate":"2016-06-06"}""", ifMatch: "\"v1\"");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await Body(response)).GetProperty("errors");
+        Assert.Equal(["If-Match", "amount", "transactionId"], errors.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+
+        var voided = new HttpRequestMessage(HttpMethod.Delete, "/invoices/BAD-2/transactions/t1");
+        voided.Headers.TryAddWithoutValidation("If-Match", "\"v1\"");
+        var voidResponse = await Http.SendAsync(voided);
+        Assert.Equal(HttpStatusCode.BadRequest, voidResponse.StatusCode);
+        Assert.True((await Body(voidResponse)).GetProperty("errors").TryGetProperty("If-Match", out _));
+        Assert.Equal(0, await EventCount("BAD-2"));
+    }
+
+    [Fact]
     public async Task A_malformed_invoice_number_is_400()
     {
         var response = await Record("bad%20invoice", RecordBody("t1"));

@@ -141,7 +141,7 @@ public sealed class ReadYourWritesSignalTests(StackFixture stack)
     private static async Task AppendAsync(InvoiceEventStore store, string invoice, string transactionId, decimal amount)
     {
         var loaded = await store.LoadAsync(invoice, transactionId, null, default);
-        var events = InvoiceDecider.Decide(loaded.Context, new RecordTransactionCommand(transactionId, amount, "USD", "USA", Day, null));
+        var events = InvoiceDecider.Decide(loaded.Context, new RecordTransaction(invoice, transactionId, amount, "USD", "USA", Day, null));
         await store.AppendAsync(new AppendRequest(loaded.Context, events, EventMetadata.New(), null, null), default);
     }
 

@@ -71,7 +71,7 @@ public sealed class EventStoreTests(StackFixture stack) : IAsyncLifetime
                 try
                 {
                     var loaded = await _store.LoadAsync("HOT-1", $"w{i}", null, default);
-                    var events = InvoiceDecider.Decide(loaded.Context, new RecordTransactionCommand($"w{i}", i, "USD", "USA", Day, null));
+                    var events = InvoiceDecider.Decide(loaded.Context, new RecordTransaction("HOT-1", $"w{i}", i, "USD", "USA", Day, null));
                     await _store.AppendAsync(new AppendRequest(loaded.Context, events, EventMetadata.New(), null, null), default);
                     return;
                 }

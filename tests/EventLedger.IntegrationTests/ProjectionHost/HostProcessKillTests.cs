@@ -79,7 +79,7 @@ public sealed class HostProcessKillTests(StackFixture stack)
             var amount = (i % 17) + 0.25m;
             total += amount;
             var loaded = await store.LoadAsync($"KILL-{i % 5}", $"t{i}", null, default);
-            var events = InvoiceDecider.Decide(loaded.Context, new RecordTransactionCommand($"t{i}", amount, "USD", "USA", Day, null));
+            var events = InvoiceDecider.Decide(loaded.Context, new RecordTransaction($"KILL-{i % 5}", $"t{i}", amount, "USD", "USA", Day, null));
             await store.AppendAsync(new AppendRequest(loaded.Context, events, EventMetadata.New(), null, null), default);
         }
 

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using EventLedger.Application.Invoices.HeadCache;
 using EventLedger.Domain.Invoices;
 using EventLedger.EventStore;
@@ -11,58 +8,55 @@ using Microsoft.Extensions.Logging;
 namespace EventLedger.Application.Invoices;
 
 /// <summary>
-/// The one way a command is carried out: get the decision state, return the first result if the command id was seen,
-/// decide with the pure <see cref="InvoiceDecider"/>, append. Without an expected version, losing a race re-decides on
-/// the fresh state (the rules are checked again, so this never appends a duplicate); with one, a moved stream is a
+/// What every invoice command handler shares, so that a handler only says which state it needs and how it decides:
+/// get that state, return the first result if the command id was seen, check the expected version (If-Match), decide
+/// with the handler's pure function, append. Without an expected version, losing a race decides again on the fresh
+/// state (the rules are checked again, so this never appends a duplicate); with one, a moved stream is a
 /// <see cref="ExpectedVersionMismatchException"/>.
 /// <para>
-/// A command that needs only the invoice head (record a transaction, assign or unassign a verifier) is first decided on
-/// the head this process cached (<see cref="InvoiceHeadCache"/>), without reading anything. The append's own
-/// conditions check that guess: HEAD must still be at the cached version, a recorded transaction's id must be free,
-/// and the command id unseen. If HEAD moved, the command id was seen, or the decision on the cached head is a rejection,
-/// the entry is not trusted: the command runs again exactly as without a cache (consistent read of HEAD, transaction
-/// and command record, then decide). Only a taken transaction id with HEAD current is answered without a read, since
-/// the state is then known exactly (the cached head plus an existing transaction).
+/// Where the head suffices (<see cref="StateNeeded.HeadSuffices"/>), the command is first decided on the head this
+/// process cached (<see cref="InvoiceHeadCache"/>, ADR 0006), without reading anything. The append's own conditions
+/// check that guess: HEAD must still be at the cached version, a recorded transaction's id must be free, and the
+/// command id unseen. If HEAD moved, the command id was seen, or the decision on the cached head is a rejection, the
+/// entry is not trusted: the command runs again exactly as without a cache (consistent read of HEAD, transaction and
+/// command record, then decide). Only a taken transaction id with HEAD current is answered without a read, since the
+/// state is then known exactly (the cached head plus an existing transaction).
 /// </para>
 /// </summary>
-public sealed partial class InvoiceCommandExecutor(InvoiceEventStore store, InvoiceHeadCache heads, ILogger<InvoiceCommandExecutor> logger)
+public sealed partial class InvoiceAppender(InvoiceEventStore store, InvoiceHeadCache heads, ILogger<InvoiceAppender> logger)
 {
     // Each round of a race has one winner, so N concurrent writers on one invoice need up to N rounds.
     private const int MaxAttempts = 32;
 
-    public async ValueTask<AppendResult> ExecuteAsync(IInvoiceCommandMessage message, CancellationToken ct)
+    public async ValueTask<AppendResult> DecideAndAppendAsync(
+        InvoiceCommand command, StateNeeded needs, Func<DecisionContext, IReadOnlyList<IInvoiceEvent>> decide, CancellationToken ct)
     {
-        var command = message.ToDomain();
-        var fingerprint = message.Options.IdempotencyKey is null ? null : Fingerprint(message.InvoiceNumber, command);
-
-        if (DecidableOnHead(command) && heads.TryGet(message.InvoiceNumber, out var head)
-            && await TryOnCachedHeadAsync(message, command, head, fingerprint, ct) is { } result)
+        var fingerprint = command.Options.IdempotencyKey is null ? null : CommandFingerprint.Of(command);
+        if (needs.HeadSuffices && heads.TryGet(command.InvoiceNumber, out var head)
+            && await TryOnCachedHeadAsync(command, head, decide, fingerprint, ct) is { } result)
         {
             return result;
         }
 
-        return await ExecuteOnReadStateAsync(message, command, fingerprint, ct);
+        return await OnReadStateAsync(command, needs.TransactionId, decide, fingerprint, ct);
     }
 
-    /// <summary>Commands whose rules need no existing transaction's state: the head, and a free id for a new transaction.</summary>
-    private static bool DecidableOnHead(InvoiceCommand command) =>
-        command is RecordTransactionCommand or AssignVerifierCommand or UnassignVerifierCommand;
-
     /// <summary>Decides and appends on a cached head; null when the outcome must be decided on a fresh read instead.</summary>
-    private async ValueTask<AppendResult?> TryOnCachedHeadAsync(IInvoiceCommandMessage message, InvoiceCommand command, InvoiceHead head, string? fingerprint, CancellationToken ct)
+    private async ValueTask<AppendResult?> TryOnCachedHeadAsync(
+        InvoiceCommand command, InvoiceHead head, Func<DecisionContext, IReadOnlyList<IInvoiceEvent>> decide, string? fingerprint, CancellationToken ct)
     {
-        var options = message.Options;
+        var options = command.Options;
         if (options.ExpectedVersion is { } expected && expected != head.Version)
         {
             // Either If-Match is stale or the cache is: only a read tells which (and gives the 412 its actual version).
             return null;
         }
 
-        var context = new DecisionContext(message.InvoiceNumber, head, Transaction: null);
+        var context = new DecisionContext(command.InvoiceNumber, head, Transaction: null);
         IReadOnlyList<IInvoiceEvent> events;
         try
         {
-            events = InvoiceDecider.Decide(context, command);
+            events = decide(context);
         }
         catch (DomainRuleViolation)
         {
@@ -74,20 +68,20 @@ public sealed partial class InvoiceCommandExecutor(InvoiceEventStore store, Invo
         try
         {
             var result = await store.AppendAsync(prepared, ct);
-            heads.Remember(message.InvoiceNumber, prepared.Head);
+            heads.Remember(command.InvoiceNumber, prepared.Head);
             return result;
         }
         catch (TransactionExistsException e) when (options.IdempotencyKey is null)
         {
             // HEAD held, so the cached head is the invoice's own; the one thing the cache did not know is that the
             // transaction exists. Decide on exactly that state: the same rejection a read would have produced.
-            InvoiceDecider.Decide(context with { Transaction = Existing(e.TransactionId) }, command);
+            decide(context with { Transaction = Existing(e.TransactionId) });
             throw;
         }
         catch (ConcurrencyConflictException)
         {
-            heads.Forget(message.InvoiceNumber, head.Version);
-            LogStaleHead(logger, message.InvoiceNumber, head.Version);
+            heads.Forget(command.InvoiceNumber, head.Version);
+            LogStaleHead(logger, command.InvoiceNumber, head.Version);
             return null;
         }
         catch (Exception e) when (e is DuplicateCommandException or TransactionExistsException)
@@ -98,13 +92,14 @@ public sealed partial class InvoiceCommandExecutor(InvoiceEventStore store, Invo
     }
 
     /// <summary>The path without a cache: read the decision state and the command record, decide, append; retry lost races.</summary>
-    private async ValueTask<AppendResult> ExecuteOnReadStateAsync(IInvoiceCommandMessage message, InvoiceCommand command, string? fingerprint, CancellationToken ct)
+    private async ValueTask<AppendResult> OnReadStateAsync(
+        InvoiceCommand command, string? transactionId, Func<DecisionContext, IReadOnlyList<IInvoiceEvent>> decide, string? fingerprint, CancellationToken ct)
     {
-        var options = message.Options;
+        var options = command.Options;
         for (var attempt = 1; ; attempt++)
         {
-            var loaded = await store.LoadAsync(message.InvoiceNumber, message.TransactionId, options.IdempotencyKey, ct);
-            heads.Remember(message.InvoiceNumber, loaded.Context.Head);
+            var loaded = await store.LoadAsync(command.InvoiceNumber, transactionId, options.IdempotencyKey, ct);
+            heads.Remember(command.InvoiceNumber, loaded.Context.Head);
             if (loaded.Prior is { } prior)
             {
                 return Replay(options.IdempotencyKey!, prior, fingerprint);
@@ -112,15 +107,15 @@ public sealed partial class InvoiceCommandExecutor(InvoiceEventStore store, Invo
 
             if (options.ExpectedVersion is { } expected && expected != loaded.Context.Head.Version)
             {
-                throw new ExpectedVersionMismatchException(message.InvoiceNumber, expected, loaded.Context.Head.Version);
+                throw new ExpectedVersionMismatchException(command.InvoiceNumber, expected, loaded.Context.Head.Version);
             }
 
-            var events = InvoiceDecider.Decide(loaded.Context, command);
+            var events = decide(loaded.Context);
             var prepared = store.Prepare(new AppendRequest(loaded.Context, events, Metadata(options), options.IdempotencyKey, fingerprint));
             try
             {
                 var result = await store.AppendAsync(prepared, ct);
-                heads.Remember(message.InvoiceNumber, prepared.Head);
+                heads.Remember(command.InvoiceNumber, prepared.Head);
                 return result;
             }
             catch (DuplicateCommandException)
@@ -129,13 +124,13 @@ public sealed partial class InvoiceCommandExecutor(InvoiceEventStore store, Invo
             }
             catch (ConcurrencyConflictException) when (options.ExpectedVersion is null && attempt < MaxAttempts)
             {
-                LogRetry(logger, message.InvoiceNumber, attempt);
+                LogRetry(logger, command.InvoiceNumber, attempt);
                 // Full jitter, capped: spreads the racers out without making a lone retry wait long.
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, Math.Min(100, 4 << Math.Min(attempt, 5)))), ct);
             }
             catch (ConcurrencyConflictException) when (options.ExpectedVersion is { } expectedVersion)
             {
-                throw new ExpectedVersionMismatchException(message.InvoiceNumber, expectedVersion, actual: null);
+                throw new ExpectedVersionMismatchException(command.InvoiceNumber, expectedVersion, actual: null);
             }
         }
     }
@@ -154,27 +149,9 @@ public sealed partial class InvoiceCommandExecutor(InvoiceEventStore store, Invo
             ? throw new CommandIdReusedException(commandId)
             : prior.Result;
 
-    private static string Fingerprint(string invoiceNumber, InvoiceCommand command)
-    {
-        var json = JsonSerializer.Serialize(command, command.GetType(), EventTypeMap.PayloadJson);
-        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes($"{invoiceNumber}|{command.GetType().Name}|{json}"));
-        return Convert.ToHexString(bytes);
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Invoice {Invoice} changed while deciding (attempt {Attempt}); deciding again on the new state")]
     private static partial void LogRetry(ILogger logger, string invoice, int attempt);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Cached head of invoice {Invoice} at version {Version} was stale; deciding again on a fresh read")]
     private static partial void LogStaleHead(ILogger logger, string invoice, long version);
-}
-
-/// <summary>The caller's expected version (If-Match) is not the invoice's version. Nothing was written.</summary>
-public sealed class ExpectedVersionMismatchException(string invoiceNumber, long expected, long? actual)
-    : Exception(actual is null
-        ? $"Invoice '{invoiceNumber}' moved past version {expected} while the command was decided; nothing was written."
-        : $"Invoice '{invoiceNumber}' is at version {actual}, not the expected {expected}; nothing was written.")
-{
-    public string InvoiceNumber { get; } = invoiceNumber;
-    public long Expected { get; } = expected;
-    public long? Actual { get; } = actual;
 }
