@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
-using EventLedger.Cli.Hosting;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.ProjectionHost.Rebuilds;
@@ -249,7 +248,7 @@ public sealed class RebuildTests(StackFixture fixture)
     public async Task A_newer_schema_version_in_code_is_rebuilt_at_start_when_configured()
     {
         var prefix = StackFixture.NewPrefix("rb-schema");
-        await using (var first = await TestApp.StartAsync(fixture, "rb-schema", With(FastOptions(), SchemaProbe(1)), tablePrefix: prefix))
+        await using (var first = await TestApp.StartAsync(fixture, "rb-schema", With(FastOptions(), SchemaProbe(prefix, 1)), tablePrefix: prefix))
         {
             for (var t = 0; t < 5; t++)
             {
@@ -263,7 +262,7 @@ public sealed class RebuildTests(StackFixture fixture)
         var registry = new ReadModelVersionRegistry(Db, prefix);
         Assert.Equal(1, (await registry.GetPointerAsync(SchemaProbeName, CancellationToken.None)).LiveSchemaVersion);
 
-        await using var second = await TestApp.StartAsync(fixture, "rb-schema", With(FastOptions(autoRebuild: true), SchemaProbe(2)), tablePrefix: prefix);
+        await using var second = await TestApp.StartAsync(fixture, "rb-schema", With(FastOptions(autoRebuild: true), SchemaProbe(prefix, 2)), tablePrefix: prefix);
         var completed = await WaitForStateAsync(second.Http, SchemaProbeName, RebuildStates.Completed, Long);
         Assert.Equal(2, completed.GetProperty("version").GetInt32());
         Assert.Equal(2, completed.GetProperty("schemaVersion").GetInt32());
@@ -278,24 +277,8 @@ public sealed class RebuildTests(StackFixture fixture)
     private const string SchemaProbeName = "totals-schema";
 
     /// <summary>A read model whose code declares <paramref name="schemaVersion"/> (the invoice-totals projection underneath).</summary>
-    private static Func<IServiceProvider, HostedReadModel> SchemaProbe(int schemaVersion) => sp =>
-    {
-        var db = sp.GetRequiredService<IAmazonDynamoDB>();
-        var prefix = sp.GetRequiredService<EventLedgerSettings>().TablePrefix;
-        string Table(int version) => new ReadModelTable(prefix, SchemaProbeName, version).TableName;
-        return new HostedReadModel(SchemaProbeName, schemaVersion, async (version, ct) =>
-        {
-            await InvoiceTotalsTable.Definition(Table(version)).CreateIfNotExistsAsync(db, ct);
-            return new HostedProjection(new SchemaVersioned(new InvoiceTotalsProjection(db, Table(version)), schemaVersion));
-        }, (version, ct) => InvoiceTotalsTable.Definition(Table(version)).DeleteIfExistsAsync(db, ct));
-    };
-
-    private sealed class SchemaVersioned(IProjection inner, int schemaVersion) : IProjection
-    {
-        public string Name => SchemaProbeName;
-        public int SchemaVersion => schemaVersion;
-        public ValueTask ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken) => inner.ApplyAsync(batch, cancellationToken);
-    }
+    private static Func<IServiceProvider, HostedReadModel> SchemaProbe(string prefix, int schemaVersion) =>
+        InvoiceTotalsAs(prefix, SchemaProbeName, schemaVersion);
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
