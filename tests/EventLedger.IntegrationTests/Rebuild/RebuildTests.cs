@@ -76,7 +76,7 @@ public sealed class RebuildTests(StackFixture fixture)
 
         foreach (var name in names)
         {
-            var done = await WaitForStateAsync(app.Http, name, RebuildStates.Completed, Long);
+            var done = await WaitForStateAsync(app.Http, name, "completed", Long);
             Assert.Equal(2, done.GetProperty("version").GetInt32());
             Assert.Equal(2, done.GetProperty("liveVersion").GetInt32());
             Assert.True(done.GetProperty("eventsDone").GetInt64() > 0);
@@ -127,7 +127,7 @@ public sealed class RebuildTests(StackFixture fixture)
 
         var cancel = await app.Http.DeleteAsync($"/projections/{name}/rebuild");
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
-        var cancelled = await WaitForStateAsync(app.Http, name, RebuildStates.Cancelled, Long);
+        var cancelled = await WaitForStateAsync(app.Http, name, "cancelled", Long);
         var doneBefore = cancelled.GetProperty("eventsDone").GetInt64();
         Assert.InRange(doneBefore, 1000, log.Events.Count - 1);
         var record = await app.Get<ReadModelVersionRegistry>().GetVersionAsync(name, 2, CancellationToken.None);
@@ -141,7 +141,7 @@ public sealed class RebuildTests(StackFixture fixture)
         Assert.Equal(2, resumedBody.GetProperty("version").GetInt32());
         Assert.True(resumedBody.GetProperty("eventsDone").GetInt64() >= doneBefore, "resume starts from the saved progress");
 
-        var completed = await WaitForStateAsync(app.Http, name, RebuildStates.Completed, Long);
+        var completed = await WaitForStateAsync(app.Http, name, "completed", Long);
         // Restarting from zero would count doneBefore + all events; a resume re-reads at most one page per segment.
         Assert.InRange(completed.GetProperty("eventsDone").GetInt64(), log.Events.Count, log.Events.Count + (2 * pageSize * options.RebuildSegments));
 
@@ -169,14 +169,14 @@ public sealed class RebuildTests(StackFixture fixture)
         var registry = new ReadModelVersionRegistry(Db, prefix);
         var interrupted = await registry.GetVersionAsync(name, 2, CancellationToken.None);
         Assert.NotNull(interrupted);
-        Assert.Equal(RebuildStates.Running, interrupted.State);
-        Assert.Equal(RebuildPhases.BulkLoad, interrupted.Phase);
+        Assert.Equal(RebuildState.Running, interrupted.State);
+        Assert.Equal(RebuildPhase.BulkLoad, interrupted.Phase);
         doneBefore = interrupted.EventsDone;
         Assert.InRange(doneBefore, 1000, log.Events.Count - 1);
         Assert.Equal(2, (await registry.GetPointerAsync(name, CancellationToken.None)).RebuildingVersion);
 
         await using var second = await TestApp.StartAsync(fixture, "rb-crash", With(options), tablePrefix: prefix);
-        var completed = await WaitForStateAsync(second.Http, name, RebuildStates.Completed, Long);
+        var completed = await WaitForStateAsync(second.Http, name, "completed", Long);
         Assert.InRange(completed.GetProperty("eventsDone").GetInt64(), log.Events.Count, log.Events.Count + (2 * pageSize * options.RebuildSegments));
         Assert.Equal(2, completed.GetProperty("liveVersion").GetInt32());
 
@@ -201,7 +201,7 @@ public sealed class RebuildTests(StackFixture fixture)
             }
 
             Assert.Equal(HttpStatusCode.Accepted, (await first.Http.PostAsync($"/projections/{name}/rebuild", null)).StatusCode);
-            await WaitForStateAsync(first.Http, name, RebuildStates.Completed, Long);
+            await WaitForStateAsync(first.Http, name, "completed", Long);
             Assert.DoesNotContain(name, second.Get<RebuildEngine>().RunningHere);
             await Probe.UntilAsync(() => Task.FromResult(secondHost.RunningVersions(name).SetEquals([1, 2])),
                 "the second host to feed the new live version beside the retiring one", Long,
@@ -219,25 +219,25 @@ public sealed class RebuildTests(StackFixture fixture)
         await Probe.UntilAsync(async () => !await TableExistsAsync(Db, new ReadModelTable(prefix, name, 1).TableName),
             "version 1's table to be dropped", Long);
         var registry = new ReadModelVersionRegistry(Db, prefix);
-        Assert.Equal(VersionRoles.Retired, (await registry.GetVersionAsync(name, 1, CancellationToken.None))!.Role);
+        Assert.Equal(VersionRole.Retired, (await registry.GetVersionAsync(name, 1, CancellationToken.None))!.Role);
     }
 
     [Fact]
     public void The_follower_feeds_the_live_a_catching_up_and_a_retiring_version_only()
     {
-        static ReadModelVersionRecord V(int version, string role, string state, string phase) =>
+        static ReadModelVersionRecord V(int version, VersionRole role, RebuildState state, RebuildPhase phase) =>
             new("m", version, state, role, phase, 1, 0, 0, DateTimeOffset.UnixEpoch, null, null, true, 2, new Dictionary<int, Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>?>());
         var pointer = new ReadModelPointer("m", 3, 1, 5, "h", null);
 
         var wanted = ReadModelVersionFollower.VersionsToFeed(pointer,
         [
-            V(1, VersionRoles.Retired, RebuildStates.Completed, RebuildPhases.Done),
-            V(2, VersionRoles.Retiring, RebuildStates.Completed, RebuildPhases.Done),
-            V(3, VersionRoles.Live, RebuildStates.Completed, RebuildPhases.Done),
-            V(4, VersionRoles.Building, RebuildStates.Cancelled, RebuildPhases.CatchUp),
-            V(5, VersionRoles.Building, RebuildStates.Running, RebuildPhases.CatchUp),
-            V(6, VersionRoles.Building, RebuildStates.Running, RebuildPhases.BulkLoad),
-            V(7, VersionRoles.Building, RebuildStates.Failed, RebuildPhases.Switching),
+            V(1, VersionRole.Retired, RebuildState.Completed, RebuildPhase.Done),
+            V(2, VersionRole.Retiring, RebuildState.Completed, RebuildPhase.Done),
+            V(3, VersionRole.Live, RebuildState.Completed, RebuildPhase.Done),
+            V(4, VersionRole.Building, RebuildState.Cancelled, RebuildPhase.CatchUp),
+            V(5, VersionRole.Building, RebuildState.Running, RebuildPhase.CatchUp),
+            V(6, VersionRole.Building, RebuildState.Running, RebuildPhase.BulkLoad),
+            V(7, VersionRole.Building, RebuildState.Failed, RebuildPhase.Switching),
         ]);
 
         Assert.Equal([2, 3, 5], wanted);
@@ -263,7 +263,7 @@ public sealed class RebuildTests(StackFixture fixture)
         Assert.Equal(1, (await registry.GetPointerAsync(SchemaProbeName, CancellationToken.None)).LiveSchemaVersion);
 
         await using var second = await TestApp.StartAsync(fixture, "rb-schema", With(FastOptions(autoRebuild: true), SchemaProbe(prefix, 2)), tablePrefix: prefix);
-        var completed = await WaitForStateAsync(second.Http, SchemaProbeName, RebuildStates.Completed, Long);
+        var completed = await WaitForStateAsync(second.Http, SchemaProbeName, "completed", Long);
         Assert.Equal(2, completed.GetProperty("version").GetInt32());
         Assert.Equal(2, completed.GetProperty("schemaVersion").GetInt32());
         var pointer = await registry.GetPointerAsync(SchemaProbeName, CancellationToken.None);
