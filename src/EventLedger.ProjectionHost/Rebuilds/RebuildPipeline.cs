@@ -60,50 +60,45 @@ internal sealed partial class RebuildPipeline(
         // The heartbeat ends before the outcome is recorded, so it cannot take a released lock for a lost one.
         await keeping.CancelAsync();
         await keeper;
-        await RecordOutcomeAsync(run, owner, failure, subscriptionStarted);
+        // Decided once: a stop requested after the switch landed does not undo it.
+        var outcome = switched ? Outcome.Completed : failure is not null ? Outcome.Failed : run.StopReason switch
+        {
+            RebuildStopReason.CancelRequested => Outcome.Cancelled,
+            RebuildStopReason.HostStopping => Outcome.Suspended,
+            _ => Outcome.LeftToNewOwner,
+        };
+        await RecordAsync(run.Target, outcome, owner, failure, subscriptionStarted);
         return switched;
     }
 
-    private async Task RecordOutcomeAsync(RebuildRun run, string owner, Exception? failure, bool subscriptionStarted)
+    private async Task RecordAsync(RebuildTarget target, Outcome outcome, string owner, Exception? failure, bool subscriptionStarted)
     {
-        var (name, version) = (run.Target.Name, run.Target.Version);
-        var reason = run.StopReason;
-        var outcome = failure is not null ? "failed" : reason switch
-        {
-            RebuildStopReason.None => "completed",
-            RebuildStopReason.CancelRequested => "cancelled",
-            RebuildStopReason.HostStopping => "suspended",
-            _ => "given up",
-        };
+        var (name, version) = (target.Name, target.Version);
         try
         {
-            if (failure is null && reason is RebuildStopReason.None)
+            if (outcome is not Outcome.Completed && subscriptionStarted) await host.StopVersionAsync(name, version, CancellationToken.None);
+            switch (outcome)
             {
-                await ReleaseAsync(name, version, owner);
-                return;
-            }
-
-            if (subscriptionStarted) await host.StopVersionAsync(name, version, CancellationToken.None);
-            if (failure is not null)
-            {
-                await registry.MarkFailedAsync(name, version, failure.GetBaseException().Message, clock.GetUtcNow(), CancellationToken.None);
-                await ReleaseAsync(name, version, owner);
-            }
-            else if (reason is RebuildStopReason.CancelRequested)
-            {
-                await registry.MarkCancelledAsync(name, version, clock.GetUtcNow(), CancellationToken.None);
-                await ReleaseAsync(name, version, owner);
-                LogCancelled(logger, name, version);
-            }
-            else if (reason is RebuildStopReason.HostStopping)
-            {
-                if (!await registry.SuspendClaimAsync(name, owner, CancellationToken.None)) LogNotOurs(logger, name, version);
-                LogSuspended(logger, name, version);
-            }
-            else
-            {
-                // The lock is another owner's: whatever this host wrote now would overwrite that owner's progress.
-                LogLeftToNewOwner(logger, name, version);
+                case Outcome.Completed:
+                    await ReleaseAsync(name, version, owner);
+                    break;
+                case Outcome.Failed:
+                    await registry.MarkFailedAsync(name, version, failure!.GetBaseException().Message, clock.GetUtcNow(), CancellationToken.None);
+                    await ReleaseAsync(name, version, owner);
+                    break;
+                case Outcome.Cancelled:
+                    await registry.MarkCancelledAsync(name, version, clock.GetUtcNow(), CancellationToken.None);
+                    await ReleaseAsync(name, version, owner);
+                    LogCancelled(logger, name, version);
+                    break;
+                case Outcome.Suspended:
+                    if (!await registry.SuspendClaimAsync(name, owner, CancellationToken.None)) LogNotOurs(logger, name, version);
+                    LogSuspended(logger, name, version);
+                    break;
+                default:
+                    // The lock is another owner's: whatever this host wrote now would overwrite that owner's progress.
+                    LogLeftToNewOwner(logger, name, version);
+                    break;
             }
         }
         catch (Exception ex)
@@ -140,6 +135,16 @@ internal sealed partial class RebuildPipeline(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rebuild of {ReadModel} v{Version}: its lock was no longer this host's when it was to be let go; left as it is")]
     private static partial void LogNotOurs(ILogger logger, string readModel, int version);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Rebuild of {ReadModel} v{Version} {Outcome}, but recording that in the registry failed; its lock goes stale after RebuildStaleAfter")]
-    private static partial void LogOutcomeNotRecorded(ILogger logger, Exception ex, string readModel, int version, string outcome);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Rebuild of {ReadModel} v{Version} ended ({Outcome}), but recording that in the registry failed; its lock goes stale after RebuildStaleAfter")]
+    private static partial void LogOutcomeNotRecorded(ILogger logger, Exception ex, string readModel, int version, Outcome outcome);
+
+    /// <summary>How a run ended.</summary>
+    private enum Outcome
+    {
+        Completed,
+        Failed,
+        Cancelled,
+        Suspended,
+        LeftToNewOwner,
+    }
 }
