@@ -3,6 +3,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using EventLedger.Application.Invoices;
 using EventLedger.Application.Invoices.RecordTransaction;
+using EventLedger.Api.Security;
 using EventLedger.Benchmarks.Infrastructure;
 using EventLedger.Cli.Hosting;
 using EventLedger.Domain.Invoices;
@@ -44,6 +45,7 @@ public static class AppendScenario
         var store = app.Services.GetRequiredService<InvoiceEventStore>();
         var executor = app.Services.GetRequiredService<InvoiceCommandExecutor>();
         using var http = new HttpClient { BaseAddress = app.BaseAddress() };
+        http.DefaultRequestHeaders.Authorization = app.Services.LocalBearer("bench", LedgerScopes.All, TimeSpan.FromHours(12));
         var concurrency = options.Concurrency;
         var n = options.Operations;
 

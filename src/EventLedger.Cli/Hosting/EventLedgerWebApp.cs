@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2;
 using EventLedger.Api;
 using EventLedger.Api.Projections;
+using EventLedger.Api.Security;
 using EventLedger.Application;
 using EventLedger.Application.Behaviors;
 using EventLedger.Application.Invoices.HeadCache;
@@ -51,6 +52,7 @@ public static class EventLedgerWebApp
         services.AddEventLedgerApplication();
         services.AddMediator(o => o.ServiceLifetime = ServiceLifetime.Singleton);
         services.AddEventLedgerApi();
+        services.AddEventLedgerSecurity(builder.Configuration, settings.Insecure);
         services.AddSingleton<IDynamoDbStreams>(_ => settings.DynamoDbEndpoint is { } endpoint
             ? DynamoDbStreamsClient.ForEndpoint(endpoint)
             : new DynamoDbStreamsClient());
@@ -82,11 +84,12 @@ public static class EventLedgerWebApp
         }
         else
         {
-            app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }));
-            app.MapProjectionEndpoints();
+            app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous();
+            app.MapGroup("").RequireScope(LedgerScopes.Operate).MapProjectionEndpoints();
         }
 
-        app.MapPrometheusScrapingEndpoint();
+        app.MapPrometheusScrapingEndpoint().RequireScope(LedgerScopes.Operate);
+        app.UseEventLedgerSecurity();
         return app;
     }
 
