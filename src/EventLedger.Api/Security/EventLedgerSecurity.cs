@@ -14,4 +14,4 @@ public enum EventLedgerSecurityMode
 }
 
 /// <summary>The security settings the server runs with (for the pipeline, and for tests that read them).</summary>
-public sealed record EventLedgerSecurity(EventLedgerSecurityMode Mode, EventLedgerAuthOptions Auth, EventLedgerLimitsOptions Limits, EventLedgerCorsOptions Cors);
+public sealed record EventLedgerSecurity(EventLedgerSecurityMode Mode, EventLedgerAuthOptions Auth, EventLedgerCorsOptions Cors);

@@ -10,17 +10,22 @@ internal static class JwtValidation
     /// <summary>Tokens from an OIDC issuer (discovery at <c>{Authority}/.well-known/openid-configuration</c>): signature, issuer, lifetime, audience.</summary>
     public static void ConfigureAuthority(JwtBearerOptions options, EventLedgerAuthOptions auth)
     {
+        CheckAuthority(auth);
+        options.Authority = auth.Authority;
+        options.RequireHttpsMetadata = auth.RequireHttpsMetadata;
+        Common(options, auth);
+        options.TokenValidationParameters.AudienceValidator = (audiences, token, _) => AudienceMatches(audiences, token, auth);
+    }
+
+    /// <summary>Refuses an authority without an audience or client ids: the server would accept tokens meant for any client of that issuer.</summary>
+    public static void CheckAuthority(EventLedgerAuthOptions auth)
+    {
         if (string.IsNullOrWhiteSpace(auth.Audience) && auth.AllowedClientIds.Count == 0)
         {
             throw new InvalidOperationException(
                 $"Auth__Authority is set ({auth.Authority}) but neither Auth__Audience nor Auth__AllowedClientIds__0: " +
                 "the server would accept tokens meant for any client of that issuer. Set the audience (or, for Amazon Cognito access tokens, the app client ids).");
         }
-
-        options.Authority = auth.Authority;
-        options.RequireHttpsMetadata = auth.RequireHttpsMetadata;
-        Common(options, auth);
-        options.TokenValidationParameters.AudienceValidator = (audiences, token, _) => AudienceMatches(audiences, token, auth);
     }
 
     /// <summary>Tokens this server's local issuer signed (HS256 only, so a token cannot pick a weaker algorithm).</summary>

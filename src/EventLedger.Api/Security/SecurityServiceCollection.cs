@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -24,15 +26,22 @@ public static partial class SecurityServiceCollection
         var limits = configuration.GetSection(EventLedgerLimitsOptions.SectionName).Get<EventLedgerLimitsOptions>() ?? new EventLedgerLimitsOptions();
         var cors = configuration.GetSection(EventLedgerCorsOptions.SectionName).Get<EventLedgerCorsOptions>() ?? new EventLedgerCorsOptions();
         var mode = insecure ? EventLedgerSecurityMode.Insecure : auth.HasAuthority ? EventLedgerSecurityMode.Authority : EventLedgerSecurityMode.LocalIssuer;
+        if (mode == EventLedgerSecurityMode.Authority)
+        {
+            JwtValidation.CheckAuthority(auth);
+        }
 
-        services.AddSingleton(new EventLedgerSecurity(mode, auth, limits, cors));
+        services.AddSingleton(new EventLedgerSecurity(mode, auth, cors));
         services.AddSingleton(auth);
+
+        // Resolved from the container (not captured here), so an embedder's later registration replaces the limits.
         services.AddSingleton(limits);
         services.AddProblemDetails();
         services.AddAuthorization(o => ScopePolicies.Configure(o, insecure));
         services.AddSingleton<IAuthorizationHandler>(new ScopeRequirementHandler(auth.ScopePrefix));
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
-        services.AddRateLimiter(o => LedgerRateLimiting.Configure(o, limits));
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<EventLedgerLimitsOptions>(LedgerRateLimiting.Configure);
         if (cors.AllowedOrigins.Count > 0)
         {
             services.AddCors(o => o.AddDefaultPolicy(p => p
@@ -48,6 +57,9 @@ public static partial class SecurityServiceCollection
         }
 
         var authentication = services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme);
+        // Authentication brings data protection along; bearer tokens never use it, so keep its keys in memory rather
+        // than writing an unencrypted key ring to the home directory at every start.
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
         if (mode == EventLedgerSecurityMode.Authority)
         {
             authentication.AddJwtBearer(o => JwtValidation.ConfigureAuthority(o, auth));

@@ -73,7 +73,7 @@ public static class ServerClient
         {
             if (response.Headers.Warning.Count > 0 && Interlocked.Exchange(ref _warnedInsecure, 1) == 0)
             {
-                await error.WriteLineAsync($"eventledger: warning from the server: {string.Join("; ", response.Headers.Warning.Select(w => w.Text))}");
+                await error.WriteLineAsync($"eventledger: warning from the server: {string.Join("; ", response.Headers.Warning.Select(w => w.Text.Trim('"')))}");
             }
 
             var text = await response.Content.ReadAsStringAsync(ct);
