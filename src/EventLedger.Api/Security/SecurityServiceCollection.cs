@@ -37,6 +37,16 @@ public static partial class SecurityServiceCollection
         // Resolved from the container (not captured here), so an embedder's later registration replaces the limits.
         services.AddSingleton(limits);
         services.AddProblemDetails();
+        services.Configure<ProblemDetailsOptions>(o =>
+        {
+            // The developer exception page (ASPNETCORE_ENVIRONMENT=Development) adds the exception and its stack trace.
+            var customize = o.CustomizeProblemDetails;
+            o.CustomizeProblemDetails = context =>
+            {
+                customize?.Invoke(context);
+                context.ProblemDetails.Extensions.Remove("exception");
+            };
+        });
         services.AddAuthorization(o => ScopePolicies.Configure(o, insecure));
         services.AddSingleton<IAuthorizationHandler>(new ScopeRequirementHandler(auth.ScopePrefix));
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
