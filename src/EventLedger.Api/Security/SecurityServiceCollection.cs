@@ -66,9 +66,9 @@ public static partial class SecurityServiceCollection
             return services;
         }
 
-        var authentication = services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme);
         // Authentication brings data protection along; bearer tokens never use it, so keep its keys in memory rather
         // than writing an unencrypted key ring to the home directory at every start.
+        var authentication = services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme);
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
         if (mode == EventLedgerSecurityMode.Authority)
         {
