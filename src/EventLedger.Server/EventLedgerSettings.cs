@@ -18,6 +18,9 @@ public sealed record EventLedgerSettings
     /// <summary>Prefix of every table name, so several environments can share one account.</summary>
     public string TablePrefix { get; init; } = "eventledger-";
 
+    /// <summary>Authentication off (<c>serve --insecure</c>): any caller may write, read and operate. Only from the command line, never from configuration.</summary>
+    public bool Insecure { get; init; }
+
     public static EventLedgerSettings FromStack(LocalStack stack, string? tablePrefix = null) => new()
     {
         DynamoDbEndpoint = stack.DynamoDbEndpoint,

@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2;
 using EventLedger.Api;
+using EventLedger.Api.Security;
 using EventLedger.Application;
 using EventLedger.Application.Behaviors;
 using EventLedger.Application.Invoices.HeadCache;
@@ -48,12 +49,14 @@ public static class EventLedgerWebApp
         services.AddSingleton(new EventStoreTables(settings.TablePrefix));
         services.AddSingleton<InvoiceEventStore>();
         services.AddSingleton(sp => new ReadModelVersionRegistry(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TablePrefix));
-        services.AddSingleton<IReadModelCatalog>(sp => new RegistryReadModelCatalog(sp.GetRequiredService<ReadModelVersionRegistry>(), settings.TablePrefix));
+        services.AddSingleton<IReadModelCatalog>(sp => new RegistryReadModelCatalog(sp.GetRequiredService<ReadModelVersionRegistry>(), settings.TablePrefix,
+            clock: sp.GetRequiredService<TimeProvider>(), logger: sp.GetRequiredService<ILogger<RegistryReadModelCatalog>>()));
         services.AddSingleton(builder.Configuration.GetSection("Projections").Get<RebuildOptions>() ?? new RebuildOptions());
         services.AddSingleton(builder.Configuration.GetSection("Commands").Get<InvoiceHeadCacheOptions>() ?? new InvoiceHeadCacheOptions());
         services.AddEventLedgerApplication();
         services.AddMediator(o => o.ServiceLifetime = ServiceLifetime.Singleton);
         services.AddEventLedgerApi();
+        services.AddEventLedgerSecurity(builder.Configuration, settings.Insecure);
         services.AddSingleton<IDynamoDbStreams>(_ => settings.DynamoDbEndpoint is { } endpoint
             ? DynamoDbStreamsClient.ForEndpoint(endpoint)
             : new DynamoDbStreamsClient());
@@ -85,12 +88,12 @@ public static class EventLedgerWebApp
         }
         else
         {
-            app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }));
+            app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous();
         }
 
-        app.MapProjectionEndpoints();
-
-        app.MapPrometheusScrapingEndpoint();
+        app.MapGroup("").RequireScope(LedgerScopes.Operate).MapProjectionEndpoints();
+        app.MapPrometheusScrapingEndpoint().RequireScope(LedgerScopes.Operate);
+        app.UseEventLedgerSecurity();
         return app;
     }
 

@@ -19,7 +19,8 @@ public static class ServeCommand
             DefaultValueFactory = _ => "all",
         };
         role.AcceptOnlyFromAmong("all", "api", "host");
-        var command = new Command("serve", "Run the HTTP API and the projection host; starts the local stack unless endpoints are configured") { port, role };
+        var insecure = new Option<bool>("--insecure") { Description = "Turn authentication off: any caller may write, read and operate (local experiments only)" };
+        var command = new Command("serve", "Run the HTTP API and the projection host; starts the local stack unless endpoints are configured") { port, role, insecure };
         command.SetAction(async (parse, ct) =>
         {
             var portValue = parse.GetValue(port);
@@ -31,7 +32,7 @@ public static class ServeCommand
 
             using var loggerFactory = ConsoleLogging.CreateFactory(LogLevel.Information);
             await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment(), loggerFactory.CreateLogger("LocalStack"), ct);
-            var settings = EventLedgerSettings.FromStack(stack);
+            var settings = EventLedgerSettings.FromStack(stack) with { Insecure = parse.GetValue(insecure) };
             var roles = parse.GetValue(role) switch
             {
                 "api" => EventLedgerRoles.Api,

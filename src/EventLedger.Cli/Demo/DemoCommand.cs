@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using EventLedger.Api.Security;
 using EventLedger.Server;
 using EventLedger.Cli.Hosting;
 using EventLedger.EmbeddedStack;
@@ -39,6 +40,7 @@ public static class DemoCommand
         await using var app = await EventLedgerWebApp.BuildAsync(settings, port: 0, LogLevel.Warning, ct);
         await app.StartAsync(ct);
         using var http = new HttpClient { BaseAddress = app.BaseAddress() };
+        http.DefaultRequestHeaders.Authorization = app.Services.LocalBearer("demo", LedgerScopes.All, TimeSpan.FromHours(1));
         AnsiConsole.MarkupLine($"  API and projection host on [grey]{app.BaseAddress()}[/], tables prefixed [grey]{settings.TablePrefix}[/]");
 
         var lastVersion = new Dictionary<string, long>(StringComparer.Ordinal);
