@@ -66,6 +66,7 @@ public static class EventLedgerWebApp
         services.AddHostedReadModels(settings, readModels ?? ReadModelCatalog.All);
         if (roles.HasFlag(EventLedgerRoles.ProjectionHost))
         {
+            services.AddSingleton<ProjectionMetrics>();
             services.AddSingleton<ProjectionHostService>();
             services.AddHostedService(sp => sp.GetRequiredService<ProjectionHostService>());
             services.AddSingleton<RebuildEngine>();
