@@ -1,6 +1,8 @@
 using System.CommandLine;
 using EventLedger.Cli.Hosting;
 using EventLedger.EmbeddedStack;
+using EventLedger.Reactions.Configuration;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -29,7 +31,7 @@ public static class ServeCommand
             }
 
             using var loggerFactory = CliLogging.CreateFactory(LogLevel.Information);
-            await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment(), loggerFactory.CreateLogger("LocalStack"), ct);
+            await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment() with { NeedAwsEmulator = ReactionsConfiguration.NeedsAwsEndpoint(new ConfigurationBuilder().AddEnvironmentVariables().Build()) }, loggerFactory.CreateLogger("LocalStack"), ct);
             var settings = EventLedgerSettings.FromStack(stack);
             var roles = parse.GetValue(role) switch
             {

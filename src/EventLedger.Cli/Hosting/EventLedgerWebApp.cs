@@ -57,7 +57,7 @@ public static class EventLedgerWebApp
         services.AddSingleton(builder.Configuration.GetSection("Projections").Get<ProjectionHostOptions>() is { } configured
             ? configured with { TablePrefix = settings.TablePrefix }
             : new ProjectionHostOptions { TablePrefix = settings.TablePrefix });
-        services.AddHostedReadModels(settings);
+        services.AddHostedReadModels(settings, builder.Configuration);
         if (roles.HasFlag(EventLedgerRoles.ProjectionHost))
         {
             services.AddSingleton<ProjectionHostService>();

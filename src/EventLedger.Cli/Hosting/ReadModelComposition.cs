@@ -4,6 +4,8 @@ using EventLedger.Projections;
 using EventLedger.Projections.Common;
 using EventLedger.Projections.Analytics;
 using EventLedger.Projections.Contracts;
+using EventLedger.Reactions.Hosting;
+using Microsoft.Extensions.Configuration;
 using EventLedger.Streams.Checkpoints;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -14,7 +16,7 @@ namespace EventLedger.Cli.Hosting;
 /// <summary>The read models this deployment hosts, each able to build its projection for a given version.</summary>
 public static class ReadModelComposition
 {
-    public static IServiceCollection AddHostedReadModels(this IServiceCollection services, EventLedgerSettings settings)
+    public static IServiceCollection AddHostedReadModels(this IServiceCollection services, EventLedgerSettings settings, IConfiguration configuration)
     {
         foreach (var registration in ProjectionRegistrations.DynamoDb)
         {
@@ -55,6 +57,7 @@ public static class ReadModelComposition
             }));
         }
 
+        services.AddReactions(configuration, settings.TablePrefix, settings.AwsEndpoint);
         return services;
     }
 }
