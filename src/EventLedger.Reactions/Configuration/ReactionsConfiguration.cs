@@ -32,7 +32,7 @@ public static partial class ReactionsConfiguration
             var key = $"{SectionName}:{CustomSection}:{custom.Key}";
             if (!NamePattern().IsMatch(custom.Key))
             {
-                throw new ReactionConfigurationException($"{key}: a reaction's name is lower-case letters, digits and hyphens (at most 63), e.g. big-adjustments.");
+                throw new ReactionConfigurationException($"{key}: a reaction's name is lower-case letters, digits, hyphens and underscores (at most 63), e.g. big_adjustments (environment variable names cannot hold hyphens).");
             }
 
             if (reactions.Any(r => r.Name == custom.Key))
@@ -182,6 +182,6 @@ public static partial class ReactionsConfiguration
 
     private static string Redact(string secret) => secret.Length <= 10 ? "***" : secret[..8] + "…";
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
     private static partial Regex NamePattern();
 }
