@@ -14,7 +14,7 @@ int Arg(string name, int fallback) =>
 
 var root = RepositoryRootFinder.Find();
 var options = new BenchOptions(Arg("--ops", 3000), Arg("--concurrency", 8), Path.Combine(root, "docs", "benchmarks.md"));
-var known = new[] { "append", "catchup", "latency", "analytics", "rebuild", "steady" };
+var known = new[] { "append", "catchup", "latency", "analytics", "rebuild", "steady", "reactions" };
 if (scenarios.Count == 0) scenarios.AddRange(known);
 if (scenarios.FirstOrDefault(s => !known.Contains(s)) is { } unknown)
 {
@@ -45,6 +45,9 @@ foreach (var scenario in scenarios)
             break;
         case "steady":
             await SteadyStateScenario.RunAsync(stack, options, Arg("--seconds", 60), cts.Token);
+            break;
+        case "reactions":
+            await ReactionsScenario.RunAsync(stack, options, Arg("--events", 3000), Arg("--rate", 100), Arg("--seconds", 30), cts.Token);
             break;
         case "latency":
             await LatencyScenario.RunAsync(stack, options, Arg("--rate", 100), Arg("--seconds", 30), new ProjectionHostOptions(), cts.Token);

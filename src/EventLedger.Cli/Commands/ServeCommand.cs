@@ -2,6 +2,8 @@ using System.CommandLine;
 using EventLedger.Server;
 using EventLedger.Cli.Hosting;
 using EventLedger.EmbeddedStack;
+using EventLedger.Reactions.Configuration;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -31,7 +33,7 @@ public static class ServeCommand
             }
 
             using var loggerFactory = ConsoleLogging.CreateFactory(LogLevel.Information);
-            await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment(), loggerFactory.CreateLogger("LocalStack"), ct);
+            await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment() with { NeedAwsEmulator = ReactionsConfiguration.NeedsAwsEndpoint(new ConfigurationBuilder().AddEnvironmentVariables().Build()) }, loggerFactory.CreateLogger("LocalStack"), ct);
             var settings = EventLedgerSettings.FromStack(stack) with { Insecure = parse.GetValue(insecure) };
             var roles = parse.GetValue(role) switch
             {

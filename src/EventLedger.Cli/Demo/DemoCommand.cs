@@ -31,13 +31,14 @@ public static class DemoCommand
         using var loggerFactory = ConsoleLogging.CreateFactory(LogLevel.Warning);
         AnsiConsole.MarkupLine("[bold]EventLedger demo[/]");
         LocalStack? stack = null;
-        await AnsiConsole.Status().StartAsync("Starting the local stack (DynamoDB Local, PostgreSQL)…", async _ =>
-            stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment(), loggerFactory.CreateLogger("LocalStack"), ct));
+        await AnsiConsole.Status().StartAsync("Starting the local stack (DynamoDB Local, PostgreSQL, the AWS emulator)…", async _ =>
+            stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment() with { NeedAwsEmulator = true }, loggerFactory.CreateLogger("LocalStack"), ct));
         await using var _ = stack!;
         AnsiConsole.MarkupLine($"  DynamoDB: [grey]{Markup.Escape(stack!.DynamoDbEndpoint ?? "AWS")}[/]  PostgreSQL: [grey]{Markup.Escape(Redact(stack.PostgresConnectionString))}[/]");
 
         var settings = EventLedgerSettings.FromStack(stack, $"demo{DateTime.UtcNow:HHmmss}-");
-        await using var app = await EventLedgerWebApp.BuildAsync(settings, port: 0, LogLevel.Warning, ct);
+        await using var reactions = await ReactionsDemo.StartAsync(settings.AwsEndpoint, settings.TablePrefix, ct);
+        await using var app = await EventLedgerWebApp.BuildAsync(settings, port: 0, LogLevel.Warning, ct, configureServices: reactions.Configure);
         await app.StartAsync(ct);
         using var http = new HttpClient { BaseAddress = app.BaseAddress() };
         http.DefaultRequestHeaders.Authorization = app.Services.LocalBearer("demo", LedgerScopes.All, TimeSpan.FromHours(1));
@@ -67,11 +68,12 @@ public static class DemoCommand
         await PrintTransactionsAsync(http, sample, lastVersion, mismatches, ct);
         await PrintHistoryAsync(http, lastVersion, ct);
         await PrintAnalyticsAsync(http, sample, mismatches, ct);
+        await reactions.RunAsync(http, sample.Commands.Count(c => c.GetProperty("command").GetString() == "recordTransaction") + 1, mismatches, ct);
 
         AnsiConsole.WriteLine();
         if (mismatches.Count == 0)
         {
-            AnsiConsole.MarkupLine("[green]✓ Every read model matches the sample's expected values.[/]");
+            AnsiConsole.MarkupLine("[green]✓ Every read model matches the sample's expected values, and the reactions delivered.[/]");
             return 0;
         }
 
