@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace EventLedger.Cli.Commands;
 
 /// <summary><c>eventledger reactions status|redeliver|enable</c>.</summary>
-public static class ReactionsCommand
+internal static class ReactionsCommand
 {
     public static Command Create()
     {

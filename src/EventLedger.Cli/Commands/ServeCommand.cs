@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace EventLedger.Cli.Commands;
 
 /// <summary><c>eventledger serve --port N</c>: the API (and projection host) on 127.0.0.1:N until Ctrl-C or SIGTERM.</summary>
-public static class ServeCommand
+internal static class ServeCommand
 {
     public static Command Create()
     {

@@ -16,7 +16,7 @@ namespace EventLedger.Cli.Demo;
 /// command path over HTTP, waits for the projections with <c>minVersion</c>, and prints each read model beside the
 /// sample's expected values. Exits 1 when a read model disagrees.
 /// </summary>
-public static class DemoCommand
+internal static class DemoCommand
 {
     public static Command Create()
     {
