@@ -4,6 +4,7 @@ using EventLedger.Api.Analytics;
 using EventLedger.Api.Invoices;
 using EventLedger.Api.ReadModels;
 using EventLedger.Api.Projections;
+using EventLedger.Api.Search;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -39,6 +40,7 @@ public static class ApiServiceCollection
         invoices.MapReadModelEndpoints();
         app.MapProjectionEndpoints();
         app.MapAnalyticsEndpoints();
+        app.MapSearchEndpoints();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }));
         return app;
     }

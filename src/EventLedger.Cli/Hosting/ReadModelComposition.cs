@@ -1,4 +1,5 @@
 using Amazon.DynamoDBv2;
+using EventLedger.Api.Search;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.Projections;
 using EventLedger.Projections.Common;
@@ -55,6 +56,7 @@ public static class ReadModelComposition
             }));
         }
 
+        services.AddInvoiceSearch(settings.PostgresConnectionString, settings.TablePrefix);
         return services;
     }
 }
