@@ -21,7 +21,7 @@ public static class InvoiceDocFields
         if (document is not { ValueKind: JsonValueKind.Object } doc) return null;
         foreach (var key in VendorKeys)
         {
-            foreach (var property in doc.EnumerateObject())
+            foreach (var property in Ordered(doc))
             {
                 if (Normalize(property.Name) == key && property.Value.ValueKind == JsonValueKind.String)
                 {
@@ -42,7 +42,7 @@ public static class InvoiceDocFields
     {
         var items = new List<InvoiceSearchItem>();
         if (document is not { ValueKind: JsonValueKind.Object } doc) return items;
-        foreach (var property in doc.EnumerateObject())
+        foreach (var property in Ordered(doc))
         {
             if (!ItemKeys.Contains(Normalize(property.Name))) continue;
             switch (property.Value.ValueKind)
@@ -56,10 +56,10 @@ public static class InvoiceDocFields
             }
         }
 
-        return items;
+        return [.. items.OrderBy(i => i.Name, StringComparer.Ordinal).ThenBy(i => i.Quantity)];
     }
 
-    /// <summary>The transaction id, then every key and scalar value of the document in document order, space separated.</summary>
+    /// <summary>The transaction id, then every key and scalar value of the document (keys in ordinal order), space separated.</summary>
     public static string SearchText(string transactionId, JsonElement? document)
     {
         var text = new StringBuilder(transactionId);
@@ -72,7 +72,7 @@ public static class InvoiceDocFields
         if (element.ValueKind != JsonValueKind.Object) return;
         string? named = null;
         decimal? namedQuantity = null;
-        foreach (var line in element.EnumerateObject())
+        foreach (var line in Ordered(element))
         {
             var key = Normalize(line.Name);
             if (ItemNameKeys.Contains(key) && line.Value.ValueKind == JsonValueKind.String)
@@ -120,7 +120,7 @@ public static class InvoiceDocFields
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                foreach (var property in element.EnumerateObject())
+                foreach (var property in Ordered(element))
                 {
                     text.Append(' ').Append(property.Name);
                     AppendText(property.Value, text);
@@ -140,6 +140,13 @@ public static class InvoiceDocFields
                 break;
         }
     }
+
+    /// <summary>
+    /// Properties in ordinal key order. PostgreSQL's jsonb stores keys in its own order, so a document read back from the
+    /// store (to apply an adjustment) would otherwise give a different search text than the one first recorded.
+    /// </summary>
+    private static IEnumerable<JsonProperty> Ordered(JsonElement element) =>
+        element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal);
 
     private static string Normalize(string key)
     {

@@ -118,7 +118,7 @@ public sealed class InvoiceSearchQueryTests(StackFixture fixture) : SearchTestBa
     {
         foreach (var text in new[] { "'); drop table x; --", "english') || ('", "a & b | !c <-> d:*" })
         {
-            var (query, errors) = InvoiceSearchQuery.Parse(text, "%_\\'", "printer'--", null, null, "USA' or '1'='1", null, null, null, null, null, null, null);
+            var (query, errors) = InvoiceSearchQuery.Parse(text, "1%_\\'", "printer'--", null, null, "USA' or '1'='1", null, null, null, null, null, null, null);
             Assert.Empty(errors);
             Assert.Empty((await Queries.SearchAsync(query!)).Items);
         }
@@ -134,9 +134,9 @@ public sealed class InvoiceSearchQueryTests(StackFixture fixture) : SearchTestBa
     {
         var query = parameter switch
         {
-            "q" => new InvoiceSearchQuery(Text: value),
-            "vendor" => new InvoiceSearchQuery(Vendor: value),
-            _ => new InvoiceSearchQuery(Item: value, MinQuantity: 2),
+            "q" => new InvoiceSearchQuery(Text: value, Status: InvoiceSearchQuery.AllStatuses),
+            "vendor" => new InvoiceSearchQuery(Vendor: value, Status: InvoiceSearchQuery.AllStatuses),
+            _ => new InvoiceSearchQuery(Item: value, MinQuantity: 2, Status: InvoiceSearchQuery.AllStatuses),
         };
         var index = parameter switch
         {
