@@ -85,7 +85,16 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
                 await hook(connection, ct);
             }
 
-            await transaction.CommitAsync(ct);
+            try
+            {
+                await transaction.CommitAsync(ct);
+            }
+            catch (InvalidOperationException e) when (connection.FullState != System.Data.ConnectionState.Open)
+            {
+                // Npgsql reports a connection that broke before COMMIT (server stopped, backend killed) this way.
+                throw _store.ConnectionLost("committing a batch", e);
+            }
+
             LogApplied(batch.Events.Count, documents.Count, batch.Position?.ShardId);
             return new InvoiceSearchApplyResult(documents.Count, batch.Position is not null);
         }, cancellationToken);

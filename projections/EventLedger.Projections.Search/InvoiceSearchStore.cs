@@ -115,6 +115,13 @@ public sealed partial class InvoiceSearchStore : IAsyncDisposable
         }
     }
 
+    /// <summary>The connection broke under a call in a way Npgsql reports as a state error, not as an I/O one.</summary>
+    internal InvoiceSearchStoreUnavailableException ConnectionLost(string operation, Exception e)
+    {
+        _dataSource.Clear();
+        return new InvoiceSearchStoreUnavailableException($"PostgreSQL at {_endpoint} failed while {operation}: the connection was lost", e);
+    }
+
     private InvoiceSearchStoreException? Translate(Exception e, string operation)
     {
         if (e is OperationCanceledException or InvoiceSearchStoreException)

@@ -70,6 +70,12 @@ public static class SearchCommand
         }
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        if (!ReferenceEquals(output, Console.Out) || Console.IsOutputRedirected)
+        {
+            // Not a terminal: no width to fit, so do not wrap ids and names inside their cells.
+            console.Profile.Width = 240;
+        }
+
         console.Write(table);
         console.WriteLine($"{items.GetArrayLength()} result(s)" + (page.GetProperty("next") is { ValueKind: JsonValueKind.String } next
             ? $"; next page: --cursor {next.GetString()}"
