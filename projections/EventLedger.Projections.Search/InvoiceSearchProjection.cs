@@ -63,36 +63,38 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
         {
             var changes = InvoiceSearchFold.Changes(batch.Events);
             await using var connection = await _store.DataSource.OpenConnectionAsync(ct);
-            await using var transaction = await connection.BeginTransactionAsync(ct);
-
-            // The session enlists in our transaction and does not commit it: the COMMIT below covers documents and checkpoint.
-            await using var session = _store.Documents.LightweightSession(SessionOptions.ForTransaction(transaction));
-            var current = await LoadAsync(session, changes, ct);
-            var documents = InvoiceSearchFold.Plan(changes, current);
-            foreach (var document in documents)
-            {
-                session.TryUpdateRevision(document, document.LastAppliedVersion);
-            }
-
-            if (batch.Position is { } position)
-            {
-                session.Store(InvoiceSearchCheckpoints.Of(position, TimeProvider.System.GetUtcNow()));
-            }
-
-            await session.SaveChangesAsync(ct);
-            if (BeforeCommit is { } hook)
-            {
-                await hook(connection, ct);
-            }
-
+            IReadOnlyList<InvoiceSearchDocument> documents;
             try
             {
+                await using var transaction = await connection.BeginTransactionAsync(ct);
+
+                // The session enlists in our transaction and does not commit it: the COMMIT below covers documents and checkpoint.
+                await using var session = _store.Documents.LightweightSession(SessionOptions.ForTransaction(transaction));
+                var current = await LoadAsync(session, changes, ct);
+                documents = InvoiceSearchFold.Plan(changes, current);
+                foreach (var document in documents)
+                {
+                    session.TryUpdateRevision(document, document.LastAppliedVersion);
+                }
+
+                if (batch.Position is { } position)
+                {
+                    session.Store(InvoiceSearchCheckpoints.Of(position, TimeProvider.System.GetUtcNow()));
+                }
+
+                await session.SaveChangesAsync(ct);
+                if (BeforeCommit is { } hook)
+                {
+                    await hook(connection, ct);
+                }
+
                 await transaction.CommitAsync(ct);
             }
             catch (InvalidOperationException e) when (connection.FullState != System.Data.ConnectionState.Open)
             {
-                // Npgsql reports a connection that broke before COMMIT (server stopped, backend killed) this way.
-                throw _store.ConnectionLost("committing a batch", e);
+                // Npgsql reports a connection that broke under an open transaction (server stopped or restarted, backend
+                // killed) as "Transaction is already completed" on the next command or on COMMIT.
+                throw _store.ConnectionLost("applying a batch", e);
             }
 
             LogApplied(batch.Events.Count, documents.Count, batch.Position?.ShardId);
