@@ -112,10 +112,10 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
     /// overwriting). During the bulk-load phase a page's invoices have no other writer (the engine feeds a segment's pages
     /// in order, an invoice lives in one segment, and the stream joins only afterwards), so overwriting cannot lose a newer
     /// document; events the stored documents already have are skipped by the fold, so a page sent again writes nothing.
-    /// Marten's bulk insert writes revision 1, so a second statement sets each of the page's documents' revision to its
-    /// stream version (for the stream path's guard and for <c>minVersion</c>); if the process dies between the two, the
-    /// engine sends the page again (its segment position was not saved) and the second statement repairs it.
-    /// Returns the documents written.
+    /// Marten's bulk insert sets the revision (<c>mt_version</c>) to 1, not to the stream version; the document's own
+    /// <see cref="InvoiceSearchDocument.LastAppliedVersion"/> stays authoritative, the fold of the catch-up that follows
+    /// skips every event at or below it, and its first write sets the revision. (Correcting the revision here would write
+    /// every row and every index entry a second time.) Returns the documents written.
     /// </summary>
     public Task<int> LoadPageAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken = default)
     {
@@ -140,11 +140,6 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
                 await _store.Documents.BulkInsertAsync(documents, BulkInsertMode.OverwriteExisting, batchSize: 1000, ct);
             }
 
-            await using var revisions = _store.DataSource.CreateCommand(
-                $"update {_store.DocumentTable} set mt_version = (data ->> 'lastAppliedVersion')::bigint " +
-                "where id = any($1) and mt_version <> (data ->> 'lastAppliedVersion')::bigint");
-            revisions.Parameters.Add(new NpgsqlParameter { Value = changes.Select(c => c.Id).ToArray() });
-            await revisions.ExecuteNonQueryAsync(ct);
             return documents.Count;
         }, cancellationToken);
     }

@@ -58,7 +58,8 @@ public sealed class InvoiceSearchQueries(InvoiceSearchStore store)
         store.ExecuteAsync("reading an applied version", async ct =>
         {
             await using var command = store.DataSource.CreateCommand(
-                $"select coalesce(max(mt_version), 0) from {store.DocumentTable} where invoice_number = @invoice");
+                // The document's own version: a bulk-loaded document's Marten revision is 1 until the stream writes it.
+                $"select coalesce(max((data ->> 'lastAppliedVersion')::bigint), 0) from {store.DocumentTable} where invoice_number = @invoice");
             command.Parameters.AddWithValue("invoice", invoiceNumber);
             return (long)(await command.ExecuteScalarAsync(ct))!;
         }, cancellationToken);

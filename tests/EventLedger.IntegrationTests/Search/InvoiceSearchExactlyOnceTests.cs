@@ -115,10 +115,19 @@ public sealed class InvoiceSearchExactlyOnceTests(StackFixture fixture) : Search
             foreach (var page in pages) await projection.BulkLoadAsync(page, default);
             Assert.Equal(0, await projection.LoadPageAsync(pages[^1]));
 
-            var expected = await DumpAsync(Store);
-            var actual = await DumpAsync(bulk);
+            var expected = await DumpAsync(Store, revisions: false);
+            var actual = await DumpAsync(bulk, revisions: false);
             Assert.Equal(expected.Count, actual.Count);
             for (var i = 0; i < expected.Count; i++) Assert.Equal(expected[i], actual[i]);
+
+            // The catch-up after a bulk load overlaps it: everything again through the stream path changes nothing, and
+            // read-your-writes sees the same versions.
+            Assert.Equal(0, (await projection.ApplyBatchAsync(new ProjectionBatch(events, null))).DocumentsWritten);
+            Assert.Equal(expected, await DumpAsync(bulk, revisions: false));
+            foreach (var invoice in events.Select(e => e.StreamId).Distinct().Take(10))
+            {
+                Assert.Equal(await new InvoiceSearchQueries(Store).AppliedVersionAsync(invoice), await new InvoiceSearchQueries(bulk).AppliedVersionAsync(invoice));
+            }
         }
         finally
         {
@@ -127,10 +136,11 @@ public sealed class InvoiceSearchExactlyOnceTests(StackFixture fixture) : Search
         }
     }
 
-    /// <summary>Every document (id, revision, JSON without timestamps Marten adds), in id order.</summary>
-    private async Task<List<string>> DumpAsync(InvoiceSearchStore store)
+    /// <summary>Every document (id, Marten's revision unless told not to, JSON), in id order.</summary>
+    private async Task<List<string>> DumpAsync(InvoiceSearchStore store, bool revisions = true)
     {
-        await using var command = DataSource.CreateCommand($"select id || ' v' || mt_version || ' ' || data::text from {store.DocumentTable} order by id");
+        var revision = revisions ? "' v' || mt_version || " : "";
+        await using var command = DataSource.CreateCommand($"select id || {revision}' ' || data::text from {store.DocumentTable} order by id");
         var rows = new List<string>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync()) rows.Add(reader.GetString(0));
