@@ -30,7 +30,7 @@ public sealed class SearchRebuildTests(StackFixture fixture)
         {
             for (var t = 0; t < 8; t++)
             {
-                var body = $$"""{"transactionId":"Client{{t % 3}}_t{{t}}","amount":{{10 + t}},"currency":"USD","country":"USA","invoiceDate":"2016-06-06","document":{"Vendor Name":"Vendor{{i}}{{t}} Inc","ItemsDesc":[{"printer":{"Quantity":{{1 + (t % 3)}}}}]}}""";
+                var body = $$$"""{"transactionId":"Client{{{t % 3}}}_t{{{t}}}","amount":{{{10 + t}}},"currency":"USD","country":"USA","invoiceDate":"2016-06-06","document":{"Vendor Name":"Vendor{{{i}}}{{{t}}} Inc","ItemsDesc":[{"printer":{"Quantity":{{{1 + (t % 3)}}}}}]}}""";
                 Assert.Equal(HttpStatusCode.Created, (await app.Http.PostAsync($"/invoices/S-{i}/transactions", Json(body))).StatusCode);
                 live++;
             }
