@@ -3,6 +3,7 @@ using EventLedger.ProjectionHost.Hosting;
 using EventLedger.Projections.Analytics;
 using EventLedger.Projections.Contracts;
 using EventLedger.Reactions.Hosting;
+using EventLedger.Server.Search;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -40,6 +41,7 @@ public static class ReadModelComposition
 
         // Reactions are declared in projections/EventLedger.Projections/Reactions; which ones run, and where they deliver,
         // is configuration (Reactions__…), so they are registered from it.
+        services.AddInvoiceSearch(settings.PostgresConnectionString, settings.TablePrefix);
         services.AddReactions(configuration, settings.TablePrefix, settings.AwsEndpoint);
         return services;
     }

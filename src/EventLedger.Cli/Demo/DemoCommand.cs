@@ -68,6 +68,7 @@ internal static class DemoCommand
         await PrintTransactionsAsync(http, sample, lastVersion, mismatches, ct);
         await PrintHistoryAsync(http, lastVersion, ct);
         await PrintAnalyticsAsync(http, sample, mismatches, ct);
+        await PrintSearchAsync(http, lastVersion, mismatches, ct);
         await reactions.RunAsync(http, sample.Commands.Count(c => c.GetProperty("command").GetString() == "recordTransaction") + 1, mismatches, ct);
 
         AnsiConsole.WriteLine();
@@ -210,6 +211,22 @@ internal static class DemoCommand
         }
 
         AnsiConsole.Write(countries);
+    }
+
+    /// <summary>The seed's document question: which transactions have printers with quantity 2 or more (search on Marten).</summary>
+    private static async Task PrintSearchAsync(HttpClient http, Dictionary<string, long> versions, List<string> mismatches, CancellationToken ct)
+    {
+        var page = await GetAsync(http, $"/search?item=printer&minQuantity=2&invoiceNumber=1212121&minVersion={versions["1212121"]}&waitMs=15000", ct);
+        var table = Table("invoice-search (Marten): GET /search?item=printer&minQuantity=2", "invoice", "transaction", "amount", "vendor");
+        foreach (var r in page.GetProperty("items").EnumerateArray())
+        {
+            table.AddRow(r.GetProperty("invoiceNumber").GetString()!, r.GetProperty("transactionId").GetString()!, Num(r.GetProperty("amount").GetDecimal()),
+                Markup.Escape(r.GetProperty("document").GetProperty("Vendor Name").GetString()!));
+        }
+
+        AnsiConsole.Write(table);
+        var found = string.Join(",", page.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("transactionId").GetString()));
+        if (found != "Client1_trans1xxxx") mismatches.Add($"search item=printer&minQuantity=2: got [{found}], expected [Client1_trans1xxxx]");
     }
 
     private static async Task<JsonElement> GetAsync(HttpClient http, string path, CancellationToken ct)
