@@ -35,7 +35,7 @@ public sealed class InvoiceSearchQueries(InvoiceSearchStore store)
                 while (await reader.ReadAsync(ct))
                 {
                     var doc = JsonSerializer.Deserialize<InvoiceSearchDocument>(reader.GetString(1), Json)!;
-                    float? score = reader.IsDBNull(2) ? null : reader.GetFloat(2);
+                    float? score = await reader.IsDBNullAsync(2, ct) ? null : reader.GetFloat(2);
                     hits.Add((new InvoiceSearchHit(doc.InvoiceNumber, doc.TransactionId, doc.Amount, doc.Currency, doc.Country,
                         doc.InvoiceDate, doc.Status, doc.Verifier, score, doc.Document), reader.GetString(0), score));
                 }

@@ -14,15 +14,17 @@ internal static class FreePort
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
-    /// <summary>True when something accepts TCP connections on 127.0.0.1:<paramref name="port"/>.</summary>
-    public static bool IsListening(int port, TimeSpan timeout)
+    /// <summary>True when something accepts TCP connections on 127.0.0.1:<paramref name="port"/> within <paramref name="timeout"/>.</summary>
+    public static async Task<bool> IsListeningAsync(int port, TimeSpan timeout)
     {
         using var client = new TcpClient();
+        using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            return client.ConnectAsync(IPAddress.Loopback, port).Wait(timeout) && client.Connected;
+            await client.ConnectAsync(IPAddress.Loopback, port, deadline.Token);
+            return client.Connected;
         }
-        catch (AggregateException)
+        catch (OperationCanceledException)
         {
             return false;
         }

@@ -79,9 +79,10 @@ public sealed class LocalStack : IAsyncDisposable
             throw;
         }
 
-        var (endpoint, dynamoDb) = dynamoTask.Result;
-        var (connectionString, postgres) = postgresTask.Result;
-        return new LocalStack(endpoint, connectionString, dynamoDb, postgres) { _aws = awsTask.Result.Process, AwsEndpoint = awsTask.Result.Endpoint };
+        var (endpoint, dynamoDb) = await dynamoTask;
+        var (connectionString, postgres) = await postgresTask;
+        var (awsEndpoint, aws) = await awsTask;
+        return new LocalStack(endpoint, connectionString, dynamoDb, postgres) { _aws = aws, AwsEndpoint = awsEndpoint };
     }
 
     private static async Task<(string? Endpoint, AwsEmulatorProcess? Process)> StartAwsEmulatorAsync(

@@ -48,16 +48,16 @@ public sealed class PerRecordConsumer(IAmazonDynamoDB db, string prefix)
 
     private async Task ApplyAsync(StoredEvent e)
     {
-        var writes = new List<Task> { Totals(e), Countries(e), History(e) };
+        var writes = new List<Task> { TotalsAsync(e), CountriesAsync(e), HistoryAsync(e) };
         if (TransactionsModel.Apply(null, e) is { } tx)
         {
-            writes.Add(Transactions(e, tx));
+            writes.Add(TransactionsAsync(e, tx));
         }
 
         await Task.WhenAll(writes);
     }
 
-    private Task Totals(StoredEvent e)
+    private Task TotalsAsync(StoredEvent e)
     {
         // The read model's row for this event alone is the event's delta (a fresh row starts at zero).
         var item = TotalsModel.Rows.ToItem(TotalsModel.Apply(null, e)!);
@@ -95,7 +95,7 @@ public sealed class PerRecordConsumer(IAmazonDynamoDB db, string prefix)
         });
     }
 
-    private Task Countries(StoredEvent e)
+    private Task CountriesAsync(StoredEvent e)
     {
         var item = CountriesModel.Rows.ToItem(CountriesModel.Apply(null, e)!);
         var verifierObserved = e.Data is Domain.Invoices.TransactionRecorded or Domain.Invoices.VerifierAssigned or Domain.Invoices.VerifierUnassigned;
@@ -144,7 +144,7 @@ public sealed class PerRecordConsumer(IAmazonDynamoDB db, string prefix)
     /// the facts the event carries); a void sets amount, status and verifier. The values come from the fold's row for the
     /// event alone, so they are formatted exactly as the projection formats them.
     /// </summary>
-    private Task Transactions(StoredEvent e, InvoiceTransactionRow row)
+    private Task TransactionsAsync(StoredEvent e, InvoiceTransactionRow row)
     {
         var item = TransactionsModel.Rows.ToItem(row);
         var names = new Dictionary<string, string> { ["#pk"] = "invoiceNumber" };
@@ -209,7 +209,7 @@ public sealed class PerRecordConsumer(IAmazonDynamoDB db, string prefix)
         });
     }
 
-    private async Task History(StoredEvent e)
+    private async Task HistoryAsync(StoredEvent e)
     {
         try
         {

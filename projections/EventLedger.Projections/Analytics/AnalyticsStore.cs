@@ -7,7 +7,7 @@ namespace EventLedger.Projections.Analytics;
 /// <summary>
 /// The analytics read model's PostgreSQL store: one schema per read-model version (<c>analytics_v1</c>, later
 /// <c>analytics_v2</c> beside it during a rebuild). Owns nothing but a data source and a schema name; every component
-/// (<see cref="AnalyticsProjection"/>, <see cref="AnalyticsBulkLoader"/>, <see cref="AnalyticsCheckpoints"/>,
+/// (<see cref="AnalyticsProjection"/>, <see cref="AnalyticsCheckpoints"/>,
 /// <see cref="AnalyticsQueries"/>) goes through it so that connection failures surface as
 /// <see cref="AnalyticsStoreUnavailableException"/> or <see cref="AnalyticsStoreConfigurationException"/>.
 /// </summary>

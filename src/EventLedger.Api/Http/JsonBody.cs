@@ -21,11 +21,11 @@ public sealed class JsonBody
 
     public IReadOnlyList<FieldError> Errors => _errors;
 
-    public static async Task<JsonBody> ReadAsync(HttpRequestLike request, CancellationToken ct)
+    public static async Task<JsonBody> ReadAsync(Stream body, CancellationToken ct)
     {
         try
         {
-            using var doc = await JsonDocument.ParseAsync(request.Body, default, ct);
+            using var doc = await JsonDocument.ParseAsync(body, default, ct);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return new JsonBody(default, [new("body", "must be a JSON object")]);
@@ -135,6 +135,3 @@ public sealed class JsonBody
         _ => "null",
     };
 }
-
-/// <summary>The part of a request the body reader needs (keeps it testable without HttpContext).</summary>
-public sealed record HttpRequestLike(Stream Body);

@@ -26,7 +26,7 @@ internal sealed class CommandInput
     {
         var errors = new List<FieldError>();
         var options = CommandHeaders.Read(request, errors);
-        var body = withBody ? await JsonBody.ReadAsync(new HttpRequestLike(request.Body), ct) : null;
+        var body = withBody ? await JsonBody.ReadAsync(request.Body, ct) : null;
         return new CommandInput(options, errors, body);
     }
 

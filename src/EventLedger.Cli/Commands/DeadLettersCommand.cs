@@ -66,7 +66,7 @@ internal static class DeadLettersCommand
                 return 1;
             }
 
-            parse.InvocationConfiguration.Output.WriteLine(method == HttpMethod.Post ? "Applied; the dead letter is removed." : "Discarded.");
+            await parse.InvocationConfiguration.Output.WriteLineAsync(method == HttpMethod.Post ? "Applied; the dead letter is removed." : "Discarded.");
             return 0;
         });
         return command;

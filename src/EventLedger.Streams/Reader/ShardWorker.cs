@@ -109,7 +109,7 @@ internal sealed class ShardWorker
             _context.Logger.LogInformation("Reading shard {ShardId} ({Subscription}) from {Position}", ShardId, options.Name, checkpoint ?? initial.Value);
 
             _lastCheckpointWrite = _context.Time.GetTimestamp();
-            Task<(List<Record> Batch, bool Ended)>? next = StartGather(stop);
+            Task<(List<Record> Batch, bool Ended)>? next = StartGatherAsync(stop);
             while (true)
             {
                 await FlushWhileWaitingAsync(next!);
@@ -118,7 +118,7 @@ internal sealed class ShardWorker
                 if (batch.Count > 0 && !ended && options.ReadAhead)
                 {
                     // Read ahead: the next batch is gathered while this one is applied (one batch at most).
-                    next = StartGather(stop);
+                    next = StartGatherAsync(stop);
                 }
 
                 if (batch.Count > 0)
@@ -142,7 +142,7 @@ internal sealed class ShardWorker
                     return ShardWorkerOutcome.Ended;
                 }
 
-                next ??= StartGather(stop);
+                next ??= StartGatherAsync(stop);
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -170,7 +170,7 @@ internal sealed class ShardWorker
     }
 
     /// <summary>Starts gathering the next batch; a read ahead that is never awaited (the worker stopped first) is observed here.</summary>
-    private Task<(List<Record> Batch, bool Ended)> StartGather(CancellationToken stop)
+    private Task<(List<Record> Batch, bool Ended)> StartGatherAsync(CancellationToken stop)
     {
         var gather = GatherAsync(stop);
         _ = gather.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);

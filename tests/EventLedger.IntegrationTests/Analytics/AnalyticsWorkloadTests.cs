@@ -45,18 +45,19 @@ public sealed class AnalyticsWorkloadTests(StackFixture fixture) : AnalyticsTest
     }
 
     [Fact]
-    public async Task Bulk_load_equals_the_projection_and_the_reference_fold()
+    public async Task Bulk_loaded_pages_in_stream_order_equal_the_projection_and_the_reference_fold()
     {
+        // Pages of 97 events in stream order (invoices interleaved and straddling pages), exercising the guarded merges.
         var events = RandomWorkload.Generate(seed: 5, invoiceCount: 30, eventCount: 3_000);
-        var progress = new List<AnalyticsBulkLoadProgress>();
+        var projection = new AnalyticsProjection(Store);
 
-        // chunkSize 97 makes invoices straddle chunks, exercising the version-guarded merges.
-        var result = await new AnalyticsBulkLoader(Store, chunkSize: 97).LoadAsync(
-            events.ToAsyncEnumerable(), new SynchronousProgress(progress.Add));
+        var loaded = 0;
+        foreach (var page in events.Chunk(97))
+        {
+            loaded += await projection.LoadPageAsync(page);
+        }
 
-        Assert.Equal(events.Count, result.Events);
-        Assert.Equal(30, result.Invoices);
-        Assert.Equal(events.Count, progress[^1].EventsWritten);
+        Assert.Equal(events.Count, loaded);
         AnalyticsView.AssertEqual(ReferenceFold.View(events), await QueryAllAsync(Store));
 
         await using var projected = AnalyticsStore.Create(Fixture.PostgresConnectionString, NewSchema());
@@ -116,8 +117,13 @@ public sealed class AnalyticsWorkloadTests(StackFixture fixture) : AnalyticsTest
     {
         var events = RandomWorkload.Generate(seed: 6, invoiceCount: 10, eventCount: 2_000);
 
-        await new AnalyticsBulkLoader(Store, chunkSize: 500).LoadAsync(events.Take(1_400).ToAsyncEnumerable());
-        var result = await new AnalyticsProjection(Store).ApplyBatchAsync(
+        var projection = new AnalyticsProjection(Store);
+        foreach (var page in events.Take(1_400).Chunk(500))
+        {
+            await projection.LoadPageAsync(page);
+        }
+
+        var result = await projection.ApplyBatchAsync(
             new ProjectionBatch(events.Skip(1_000).ToList(), new StreamPosition("analytics", "shard-1", "9")));
 
         Assert.Equal((600, 400), (result.AppliedEvents, result.SkippedEvents));
@@ -125,42 +131,20 @@ public sealed class AnalyticsWorkloadTests(StackFixture fixture) : AnalyticsTest
     }
 
     [Fact]
-    public async Task Bulk_load_rebuilds_the_keys_and_indexes_it_dropped()
+    public async Task Bulk_loaded_pages_keep_the_keys_and_indexes_of_the_migrated_schema()
     {
         var before = await IndexesAsync();
         var events = RandomWorkload.Generate(seed: 12, invoiceCount: 5, eventCount: 300);
 
-        await new AnalyticsBulkLoader(Store, chunkSize: 100).LoadAsync(events.ToAsyncEnumerable());
+        var projection = new AnalyticsProjection(Store);
+        foreach (var page in events.Chunk(100))
+        {
+            await projection.LoadPageAsync(page);
+        }
 
         Assert.Equal(before, await IndexesAsync());
         Assert.Contains(before, i => i.Contains("facts_pkey", StringComparison.Ordinal));
         Assert.Contains(before, i => i.Contains("transactions_live_by_day", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public async Task A_failed_bulk_load_leaves_the_schema_empty_and_indexed()
-    {
-        var before = await IndexesAsync();
-        var events = RandomWorkload.Generate(seed: 13, invoiceCount: 5, eventCount: 300).ToList();
-        events.Insert(150, events.First(e => AnalyticsFold.ToFact(e) is not null)); // a duplicate (invoice, version): the facts key rejects it
-
-        await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(
-            () => new AnalyticsBulkLoader(Store, chunkSize: 100).LoadAsync(events.ToAsyncEnumerable()));
-
-        Assert.Empty(await DumpAsync(Store, Fixture.PostgresConnectionString));
-        Assert.Equal(before, await IndexesAsync());
-    }
-
-    [Fact]
-    public async Task Bulk_load_refuses_a_schema_that_already_has_rows()
-    {
-        var (events, _) = SampleInvoices.Load();
-        await new AnalyticsProjection(Store).ApplyAsync(new ProjectionBatch(events, null), default);
-
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => new AnalyticsBulkLoader(Store).LoadAsync(events.ToAsyncEnumerable()));
-
-        Assert.Contains("fresh read-model version", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Consecutive batches of 1–250 events; now and then a range is delivered again (at-least-once).</summary>
@@ -227,11 +211,5 @@ public sealed class AnalyticsWorkloadTests(StackFixture fixture) : AnalyticsTest
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand($"select count(*) from {Schema}.facts", connection);
         return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    /// <summary><see cref="Progress{T}"/> posts to the thread pool; tests want the reports in order, now.</summary>
-    private sealed class SynchronousProgress(Action<AnalyticsBulkLoadProgress> report) : IProgress<AnalyticsBulkLoadProgress>
-    {
-        public void Report(AnalyticsBulkLoadProgress value) => report(value);
     }
 }

@@ -20,13 +20,13 @@ public sealed class DisposeTests(ITestOutputHelper output)
         var dynamoPid = stack.DynamoDbProcess!.ProcessId;
         var postgresPid = stack.PostgresProcess?.ProcessId;
         var postgresData = stack.PostgresProcess?.DataDirectory;
-        Assert.True(FreePort.IsListening(dynamoPort, TimeSpan.FromSeconds(2)));
-        Assert.True(FreePort.IsListening(postgresPort, TimeSpan.FromSeconds(2)));
+        Assert.True(await FreePort.IsListeningAsync(dynamoPort, TimeSpan.FromSeconds(2)));
+        Assert.True(await FreePort.IsListeningAsync(postgresPort, TimeSpan.FromSeconds(2)));
 
         await stack.DisposeAsync();
 
-        await Probe.UntilAsync(() => !FreePort.IsListening(dynamoPort, TimeSpan.FromSeconds(1)), "DynamoDB Local's port refuses", StopTimeout);
-        await Probe.UntilAsync(() => !FreePort.IsListening(postgresPort, TimeSpan.FromSeconds(1)), "PostgreSQL's port refuses", StopTimeout);
+        await Probe.UntilAsync(async () => !await FreePort.IsListeningAsync(dynamoPort, TimeSpan.FromSeconds(1)), "DynamoDB Local's port refuses", StopTimeout);
+        await Probe.UntilAsync(async () => !await FreePort.IsListeningAsync(postgresPort, TimeSpan.FromSeconds(1)), "PostgreSQL's port refuses", StopTimeout);
         await Probe.UntilAsync(() => !Native.IsAlive(dynamoPid), "the java process is gone", StopTimeout);
         if (postgresPid is { } pid)
         {
