@@ -5,20 +5,22 @@ using Amazon.Runtime.Internal.Auth;
 namespace EventLedger.Streams.Client;
 
 /// <summary>
-/// Signs a JSON POST with Signature Version 4. The canonical request is built here (POST, path, no query, the signed
-/// headers, the payload hash); hashing, key derivation and the Authorization value come from AWSSDK.Core's <see cref="AWS4Signer"/>.
+/// Signs a POST (the Streams client's JSON, the SNS sink's form) with Signature Version 4. The canonical request is built
+/// here (POST, path, no query, the signed headers, the payload hash); hashing, key derivation and the Authorization
+/// value come from AWSSDK.Core's <see cref="AWS4Signer"/>.
 /// </summary>
-internal static class SigV4Signer
+public static class SigV4Signer
 {
     public const string DateHeader = "X-Amz-Date";
     public const string SecurityTokenHeader = "X-Amz-Security-Token";
 
     /// <summary>Adds X-Amz-Date, X-Amz-Security-Token (for session credentials) and Authorization to <paramref name="request"/>.</summary>
+    /// <param name="target">The X-Amz-Target of a JSON protocol call; null for a query-protocol (form) call.</param>
     public static void Sign(
         HttpRequestMessage request,
         byte[] body,
         string contentType,
-        string target,
+        string? target,
         ImmutableCredentials credentials,
         string region,
         string service,
@@ -32,8 +34,12 @@ internal static class SigV4Signer
             ["content-type"] = contentType,
             ["host"] = uri.Authority,
             ["x-amz-date"] = amzDate,
-            ["x-amz-target"] = target,
         };
+        if (target is not null)
+        {
+            headers["x-amz-target"] = target;
+        }
+
         if (credentials.UseToken)
         {
             headers["x-amz-security-token"] = credentials.Token;

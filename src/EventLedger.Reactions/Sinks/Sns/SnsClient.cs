@@ -6,12 +6,13 @@ using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 using Amazon.Runtime.Internal.Auth;
 using EventLedger.Reactions.Sinks.Sns.Model;
+using EventLedger.Streams.Client;
 
 namespace EventLedger.Reactions.Sinks.Sns;
 
 /// <summary>
 /// A thin SNS client: the Query protocol (form-encoded POST, XML answers, API version 2010-03-31), SigV4-signed with
-/// AWSSDK.Core's <see cref="AWS4Signer"/> primitives, one process-wide <see cref="HttpClient"/>. AWSSDK.SimpleNotificationService
+/// the Streams client's <see cref="SigV4Signer"/>, one process-wide <see cref="HttpClient"/>. AWSSDK.SimpleNotificationService
 /// is not served by this machine's mirror; this covers the four operations EventLedger needs (ADR 0012).
 /// Errors are <see cref="AmazonSimpleNotificationServiceException"/>; retrying is the caller's business.
 /// </summary>
@@ -114,7 +115,7 @@ public sealed class SnsClient : IAmazonSimpleNotificationService
         var credentials = await (await GetCredentialsAsync(cancellationToken)).GetCredentialsAsync();
         using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(body) };
         request.Content.Headers.TryAddWithoutValidation("Content-Type", ContentType);
-        Sign(request, body, credentials, DateTime.UtcNow);
+        SigV4Signer.Sign(request, body, ContentType, target: null, credentials, _region, "sns", DateTime.UtcNow);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
@@ -162,43 +163,6 @@ public sealed class SnsClient : IAmazonSimpleNotificationService
                 ?? root.Elements().FirstOrDefault(e => e.Name.LocalName == action + "Result")
                 ?? throw new AmazonSimpleNotificationServiceException($"SNS {action} answered without a {action}Result.", "InvalidResponse", false, response.StatusCode);
         }
-    }
-
-    /// <summary>SigV4 for a form POST: the canonical request (POST, path, no query, content-type/host/x-amz-date, payload hash) hashed and signed with AWSSDK.Core.</summary>
-    private void Sign(HttpRequestMessage request, byte[] body, ImmutableCredentials credentials, DateTime signedAt)
-    {
-        var uri = request.RequestUri!;
-        var amzDate = AWS4Signer.FormatDateTime(signedAt, "yyyyMMddTHHmmssZ");
-        var headers = new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["content-type"] = ContentType,
-            ["host"] = uri.Authority,
-            ["x-amz-date"] = amzDate,
-        };
-        if (credentials.UseToken)
-        {
-            headers["x-amz-security-token"] = credentials.Token;
-        }
-
-        var signedHeaders = string.Join(';', headers.Keys);
-        var canonical = new StringBuilder(256)
-            .Append("POST\n")
-            .Append(string.IsNullOrEmpty(uri.AbsolutePath) ? "/" : uri.AbsolutePath).Append('\n')
-            .Append('\n');
-        foreach (var (name, value) in headers)
-        {
-            canonical.Append(name).Append(':').Append(value.Trim()).Append('\n');
-        }
-
-        canonical.Append('\n').Append(signedHeaders).Append('\n').Append(Convert.ToHexStringLower(AWS4Signer.ComputeHash(body)));
-        var result = AWS4Signer.ComputeSignature(credentials, _region, signedAt, "sns", signedHeaders, canonical.ToString());
-        request.Headers.TryAddWithoutValidation("X-Amz-Date", amzDate);
-        if (credentials.UseToken)
-        {
-            request.Headers.TryAddWithoutValidation("X-Amz-Security-Token", credentials.Token);
-        }
-
-        request.Headers.TryAddWithoutValidation("Authorization", result.ForAuthorizationHeader);
     }
 
     private async ValueTask<AWSCredentials> GetCredentialsAsync(CancellationToken cancellationToken)
