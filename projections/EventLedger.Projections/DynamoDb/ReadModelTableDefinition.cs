@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using EventLedger.EventStore.Tables;
 
 namespace EventLedger.Projections.DynamoDb;
 
@@ -12,8 +13,6 @@ public sealed record KeyAttribute(string Name, ScalarAttributeType Type);
 /// </summary>
 public sealed record ReadModelTableDefinition(string TableName, KeyAttribute PartitionKey, KeyAttribute? SortKey)
 {
-    private static readonly TimeSpan ActiveTimeout = TimeSpan.FromMinutes(2);
-
     /// <summary>Creates the table unless it exists, then waits until it is ACTIVE. Returns true when this call created it.</summary>
     /// <exception cref="InvalidOperationException">The table exists with another key schema or with a stream.</exception>
     public async Task<bool> CreateIfNotExistsAsync(IAmazonDynamoDB dynamoDb, CancellationToken cancellationToken)
@@ -37,21 +36,13 @@ public sealed record ReadModelTableDefinition(string TableName, KeyAttribute Par
             EnsureMatches(existing);
         }
 
-        await WaitUntilActiveAsync(dynamoDb, cancellationToken);
+        await DynamoTables.WaitUntilActiveAsync(dynamoDb, TableName, cancellationToken);
         return created;
     }
 
     /// <summary>Deletes the table if it exists (an old read-model version after a switch, or a test's table).</summary>
-    public async Task DeleteIfExistsAsync(IAmazonDynamoDB dynamoDb, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await dynamoDb.DeleteTableAsync(new DeleteTableRequest { TableName = TableName }, cancellationToken);
-        }
-        catch (ResourceNotFoundException)
-        {
-        }
-    }
+    public Task DeleteIfExistsAsync(IAmazonDynamoDB dynamoDb, CancellationToken cancellationToken) =>
+        DynamoTables.DeleteIfExistsAsync(dynamoDb, TableName, cancellationToken);
 
     public CreateTableRequest ToCreateRequest()
     {
@@ -106,28 +97,6 @@ public sealed record ReadModelTableDefinition(string TableName, KeyAttribute Par
             throw new InvalidOperationException(
                 $"Table '{TableName}' has a stream enabled; read-model tables must not (it slows the event store's stream on DynamoDB Local). " +
                 "Disable it or build a new read-model version.");
-        }
-    }
-
-    private async Task WaitUntilActiveAsync(IAmazonDynamoDB dynamoDb, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + ActiveTimeout;
-        var delay = TimeSpan.FromMilliseconds(50);
-        while (true)
-        {
-            var table = await DescribeAsync(dynamoDb, cancellationToken);
-            if (table?.TableStatus == TableStatus.ACTIVE)
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Table '{TableName}' did not become ACTIVE within {ActiveTimeout.TotalSeconds:0} s (status {table?.TableStatus}).");
-            }
-
-            await Task.Delay(delay, cancellationToken);
-            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 1000));
         }
     }
 }
