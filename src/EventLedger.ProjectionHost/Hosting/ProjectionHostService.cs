@@ -36,7 +36,7 @@ public sealed partial class ProjectionHostService(
     // once instead of once per read model (on DynamoDB Local, where one thread serves everything, that is most of the
     // catch-up cost). Each subscription still keeps its own position, leases and checkpoints.
     private readonly IDynamoDbStreams _reads = new SharedStreamReads(streams);
-    private readonly string _ownerId = options.OwnerId ?? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+    private readonly string _ownerId = options.OwnerId ?? LeaseOwner.NewId();
     private DeadLetterStore? _deadLetters;
     private DynamoDbLeaseStore? _leases;
     private string? _streamArn;

@@ -7,6 +7,7 @@ using EventLedger.ProjectionHost.Rebuilds.Phases;
 using EventLedger.Projections.Contracts;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using EventLedger.Streams.Leases;
 
 namespace EventLedger.ProjectionHost.Rebuilds;
 
@@ -32,7 +33,7 @@ public sealed partial class RebuildEngine : IHostedService
     private readonly ConcurrentDictionary<string, RebuildRun> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
-    private readonly string _owner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+    private readonly string _owner = LeaseOwner.NewId();
 
     public RebuildEngine(
         IAmazonDynamoDB dynamoDb,

@@ -1,4 +1,5 @@
 using EventLedger.Streams.Client.Model;
+using EventLedger.Streams.Leases;
 
 namespace EventLedger.Streams.Reader;
 
@@ -24,7 +25,7 @@ public sealed record StreamSubscriptionOptions
     public string? TableName { get; init; }
 
     /// <summary>This host's identity in the lease table. Unique per process by default.</summary>
-    public string OwnerId { get; init; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+    public string OwnerId { get; init; } = LeaseOwner.NewId();
 
     /// <summary>Most records per processor call (1–10,000; default 100). GetRecords returns at most 1,000 per call; larger batches are gathered over several calls.</summary>
     public int BatchSize { get; init; } = 100;
