@@ -7,7 +7,7 @@ namespace EventLedger.Projections.Search;
 /// written by <see cref="InvoiceSearchProjection"/> in the same transaction as a batch's documents. The host resumes the
 /// subscription from here, so a checkpoint always describes documents that are committed.
 /// </summary>
-public sealed class InvoiceSearchCheckpoints(InvoiceSearchStore store)
+public sealed class InvoiceSearchCheckpoints(InvoiceSearchStore store) : IStreamPositions
 {
     /// <summary>The position of the last committed batch of <paramref name="subscription"/> in the shard, or null.</summary>
     public Task<StreamPosition?> GetAsync(string subscription, string shardId, CancellationToken cancellationToken = default) =>

@@ -30,7 +30,7 @@ namespace EventLedger.Server;
 
 /// <summary>
 /// The composition root: one place that wires the stores, the command side, the API, the projection host and the
-/// operator endpoints. The read models are <see cref="ReadModelCatalog.All"/> unless the caller passes others.
+/// operator endpoints. The read models are <see cref="DeclaredReadModels.Default"/> unless the caller passes others.
 /// </summary>
 public static class EventLedgerWebApp
 {
@@ -64,7 +64,7 @@ public static class EventLedgerWebApp
         services.AddSingleton(builder.Configuration.GetSection("Projections").Get<ProjectionHostOptions>() is { } configured
             ? configured with { TablePrefix = settings.TablePrefix }
             : new ProjectionHostOptions { TablePrefix = settings.TablePrefix });
-        services.AddHostedReadModels(settings, readModels ?? ReadModelCatalog.All, builder.Configuration);
+        services.AddHostedReadModels(settings, readModels ?? DeclaredReadModels.Default, builder.Configuration);
         if (roles.HasFlag(EventLedgerRoles.ProjectionHost))
         {
             services.AddSingleton<ProjectionMetrics>();

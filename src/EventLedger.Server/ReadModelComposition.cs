@@ -1,7 +1,9 @@
 using Amazon.DynamoDBv2;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.Projections.Analytics;
+using EventLedger.Projections;
 using EventLedger.Projections.Contracts;
+using EventLedger.Projections.Search;
 using EventLedger.Reactions.Hosting;
 using EventLedger.Server.Search;
 using Microsoft.Extensions.Configuration;
@@ -39,13 +41,21 @@ public static class ReadModelComposition
             services.AddSingleton(sp => ReadModelHosting.Host(readModel, sp.GetRequiredService<ReadModelStores>())!);
         }
 
+        services.AddInvoiceSearch(settings.PostgresConnectionString, settings.TablePrefix);
+
         // Reactions are declared in projections/EventLedger.Projections/Reactions; which ones run, and where they deliver,
         // is configuration (Reactions__…), so they are registered from it.
-        services.AddInvoiceSearch(settings.PostgresConnectionString, settings.TablePrefix);
         services.AddReactions(configuration, settings.TablePrefix, settings.AwsEndpoint);
         return services;
     }
 }
 
-/// <summary>The read models this deployment declares (<c>ReadModelCatalog.All</c> unless a test or an embedder passes another list).</summary>
-public sealed record DeclaredReadModels(IReadOnlyList<IReadModel> All);
+/// <summary>The read models this deployment declares (<see cref="Default"/> unless a test or an embedder passes another list).</summary>
+public sealed record DeclaredReadModels(IReadOnlyList<IReadModel> All)
+{
+    /// <summary>
+    /// Every read model the server runs: the core list (<see cref="ReadModelCatalog.All"/>) and the read models kept in
+    /// projects of their own because of what they depend on (search, on Marten). Adding one is one line here or there.
+    /// </summary>
+    public static IReadOnlyList<IReadModel> Default { get; } = [.. ReadModelCatalog.All, new InvoiceSearchReadModel()];
+}
