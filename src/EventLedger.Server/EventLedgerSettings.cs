@@ -15,6 +15,9 @@ public sealed record EventLedgerSettings
 
     public string? PostgresConnectionString { get; init; }
 
+    /// <summary>A local archive directory for when no archive is configured: the embedded stack's (demo and serve set it).</summary>
+    public string? ArchiveDirectory { get; init; }
+
     /// <summary>Prefix of every table name, so several environments can share one account.</summary>
     public string TablePrefix { get; init; } = "eventledger-";
 

@@ -1,4 +1,6 @@
 using Amazon.DynamoDBv2;
+using EventLedger.Archive;
+using EventLedger.Archive.Writing;
 using EventLedger.Api;
 using EventLedger.Application;
 using EventLedger.Application.Behaviors;
@@ -61,6 +63,7 @@ public static class EventLedgerWebApp
             ? configured with { TablePrefix = settings.TablePrefix }
             : new ProjectionHostOptions { TablePrefix = settings.TablePrefix });
         services.AddHostedReadModels(settings, readModels ?? ReadModelCatalog.All);
+        services.AddArchive(builder.Configuration, settings.ArchiveDirectory);
         if (roles.HasFlag(EventLedgerRoles.ProjectionHost))
         {
             services.AddSingleton<ProjectionHostService>();
@@ -71,7 +74,7 @@ public static class EventLedgerWebApp
         }
 
         services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(CommandMetrics.MeterName, StreamsMetrics.MeterName, ProjectionMetrics.MeterName)
+            .AddMeter(CommandMetrics.MeterName, StreamsMetrics.MeterName, ProjectionMetrics.MeterName, ArchiveMetrics.MeterName)
             .AddPrometheusExporter());
 
         // Last, so tests and embedders can add read models or replace options.
@@ -89,6 +92,7 @@ public static class EventLedgerWebApp
         }
 
         app.MapProjectionEndpoints();
+        app.MapArchiveEndpoints();
 
         app.MapPrometheusScrapingEndpoint();
         return app;

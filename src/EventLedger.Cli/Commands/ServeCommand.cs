@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EventLedger.Server;
 using EventLedger.Cli.Hosting;
+using EventLedger.Archive.Configuration;
 using EventLedger.EmbeddedStack;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -32,6 +33,7 @@ public static class ServeCommand
             using var loggerFactory = ConsoleLogging.CreateFactory(LogLevel.Information);
             await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment(), loggerFactory.CreateLogger("LocalStack"), ct);
             var settings = EventLedgerSettings.FromStack(stack);
+            settings = settings with { ArchiveDirectory = stack.StartedComponents.Contains(LocalStack.DynamoDbLocal) ? EmbeddedArchive.NewRun(settings.TablePrefix) : null };
             var roles = parse.GetValue(role) switch
             {
                 "api" => EventLedgerRoles.Api,

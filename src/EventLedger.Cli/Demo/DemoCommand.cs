@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EventLedger.Server;
 using EventLedger.Cli.Hosting;
+using EventLedger.Archive.Configuration;
 using EventLedger.EmbeddedStack;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -36,6 +37,7 @@ public static class DemoCommand
         AnsiConsole.MarkupLine($"  DynamoDB: [grey]{Markup.Escape(stack!.DynamoDbEndpoint ?? "AWS")}[/]  PostgreSQL: [grey]{Markup.Escape(Redact(stack.PostgresConnectionString))}[/]");
 
         var settings = EventLedgerSettings.FromStack(stack, $"demo{DateTime.UtcNow:HHmmss}-");
+        settings = settings with { ArchiveDirectory = stack.StartedComponents.Contains(LocalStack.DynamoDbLocal) ? EmbeddedArchive.NewRun(settings.TablePrefix) : null };
         await using var app = await EventLedgerWebApp.BuildAsync(settings, port: 0, LogLevel.Warning, ct);
         await app.StartAsync(ct);
         using var http = new HttpClient { BaseAddress = app.BaseAddress() };
@@ -65,6 +67,7 @@ public static class DemoCommand
         await PrintTransactionsAsync(http, sample, lastVersion, mismatches, ct);
         await PrintHistoryAsync(http, lastVersion, ct);
         await PrintAnalyticsAsync(http, sample, mismatches, ct);
+        await DemoArchive.PrintAsync(http, lastVersion.Values.Sum(), mismatches, ct);
 
         AnsiConsole.WriteLine();
         if (mismatches.Count == 0)

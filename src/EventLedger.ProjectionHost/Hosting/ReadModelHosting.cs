@@ -23,8 +23,9 @@ public static class ReadModelHosting
     {
         IDynamoDbReadModel dynamo => HostDynamoDb(dynamo, stores),
         IPostgresReadModel postgres => stores.Postgres is { } dataSource ? HostPostgres(postgres, dataSource, stores) : null,
+        IBufferedConsumer buffered => HostBuffered(buffered),
         _ => throw new NotSupportedException(
-            $"Read model '{readModel.Name}' ({readModel.GetType().Name}) derives from no store base: use DynamoDbReadModel<TRow> or IPostgresReadModel."),
+            $"Read model '{readModel.Name}' ({readModel.GetType().Name}) derives from no store base: use DynamoDbReadModel<TRow>, IPostgresReadModel or IBufferedConsumer."),
     };
 
     private static HostedReadModel HostDynamoDb(IDynamoDbReadModel readModel, ReadModelStores stores) => new(
@@ -56,5 +57,16 @@ public static class ReadModelHosting
         {
             var open = await readModel.OpenAsync(dataSource, stores.TablePrefix, version, stores.LoggerFactory, ct);
             await open.Checkpoints.SaveAsync(new StreamPosition(subscription, shard, sequenceNumber), ct);
+        });
+
+    // The consumer moves its positions itself once what it buffered is stored; the subscription only reads them, and asks it
+    // to store what it holds when a closed shard ends. No drop and no seed: a buffered consumer is not rebuilt.
+    private static HostedReadModel HostBuffered(IBufferedConsumer consumer) => new(
+        consumer.Name,
+        consumer.SchemaVersion,
+        async (version, ct) =>
+        {
+            var open = await consumer.OpenAsync(version, ct);
+            return new HostedProjection(open.Projection, new ProcessorCommittedCheckpointStore(open.Positions.GetAsync, open.Positions.EndShardAsync));
         });
 }

@@ -35,7 +35,8 @@ public sealed partial class RebuildEngine(
     IReadModelCatalog catalog,
     ProjectionHostOptions hostOptions,
     RebuildOptions options,
-    ILogger<RebuildEngine> logger) : IHostedService
+    ILogger<RebuildEngine> logger,
+    IEnumerable<IReplaySource>? replaySources = null) : IHostedService
 {
     private readonly ConcurrentDictionary<string, Running> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentBag<Task> _background = [];
@@ -73,11 +74,17 @@ public sealed partial class RebuildEngine(
         }
     }
 
-    /// <summary>Starts (or resumes) a rebuild of <paramref name="name"/>. <paramref name="restart"/> drops a half-built version and starts over.</summary>
+    /// <summary>
+    /// Starts (or resumes) a rebuild of <paramref name="name"/>. <paramref name="restart"/> drops a half-built version and starts
+    /// over. <paramref name="source"/> names an <see cref="IReplaySource"/> to bulk-load from instead of the event store (a new
+    /// rebuild only; a resumed one reads on from where it was).
+    /// </summary>
     /// <exception cref="KeyNotFoundException">No such read model on this host.</exception>
     /// <exception cref="RebuildConflictException">A rebuild of it runs already.</exception>
-    public async Task<ReadModelVersionRecord> StartRebuildAsync(string name, bool restart, CancellationToken ct)
+    /// <exception cref="ArgumentException">No replay source has that name.</exception>
+    public async Task<ReadModelVersionRecord> StartRebuildAsync(string name, bool restart, CancellationToken ct, string? source = null)
     {
+        var replaySource = ReplaySourceNamed(source);
         var readModel = host.ReadModels.FirstOrDefault(r => r.Name == name)
             ?? throw new KeyNotFoundException($"No read model is named '{name}'. Known: {string.Join(", ", host.ReadModels.Select(r => r.Name))}.");
         await _gate.WaitAsync(ct);
@@ -107,6 +114,17 @@ public sealed partial class RebuildEngine(
                 building = null;
             }
 
+            if (building is not null && replaySource is not null && !restart)
+            {
+                throw new RebuildConflictException(
+                    $"Version {building.Version} of '{name}' is half built; it resumes from where it was. Add --restart to start over from '{replaySource.Name}'.");
+            }
+
+            if (building is null && replaySource is not null)
+            {
+                await replaySource.PositionsAsync(ct); // refuses now, with its reason, rather than in the background
+            }
+
             if (building is null)
             {
                 building = new ReadModelVersionRecord(name, target, RebuildStates.Running, VersionRoles.Building, RebuildPhases.BulkLoad,
@@ -123,7 +141,7 @@ public sealed partial class RebuildEngine(
             }
 
             var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-            var running = new Running(target, cts);
+            var running = new Running(target, cts) { Source = replaySource ?? ResumedSource(building) };
             _running[name] = running;
             running.Task = Task.Run(() => RunAsync(readModel, pointer.LiveVersion, target, running), CancellationToken.None);
             return building;
@@ -177,13 +195,13 @@ public sealed partial class RebuildEngine(
             var targetProjection = await readModel.CreateAsync(target, ct);
             if (!record.Seeded)
             {
-                await SeedCheckpointsAsync(readModel, live, target, targetProjection, ct);
+                await SeedCheckpointsAsync(readModel, live, target, targetProjection, running.Source, ct);
                 await registry.UpdateVersionAsync(name, target, ct, ("seeded", new AttributeValue { BOOL = true }));
             }
 
             if (record.Phase == RebuildPhases.BulkLoad)
             {
-                await BulkLoadAsync(record, targetProjection.Projection, ct);
+                await BulkLoadAsync(record, targetProjection.Projection, running.Source, ct);
                 await registry.UpdateVersionAsync(name, target, ct, ("phase", ReadModelVersionRegistry.S(RebuildPhases.CatchUp)));
             }
 
@@ -271,8 +289,11 @@ public sealed partial class RebuildEngine(
         }
     }
 
-    /// <summary>Copies the live version's checkpoint per shard to the new version's subscription (before any scan).</summary>
-    private async Task SeedCheckpointsAsync(HostedReadModel readModel, int live, int target, HostedProjection targetProjection, CancellationToken ct)
+    /// <summary>
+    /// Copies the live version's checkpoint per shard to the new version's subscription (before any scan), or the replay
+    /// source's positions when it bulk-loads from one (the catch-up then reads the stream after what the source replays).
+    /// </summary>
+    private async Task SeedCheckpointsAsync(HostedReadModel readModel, int live, int target, HostedProjection targetProjection, IReplaySource? source, CancellationToken ct)
     {
         var leases = new DynamoDbLeaseStore(dynamoDb, hostOptions.LeaseTable);
         var liveSubscription = ProjectionHostService.SubscriptionName(readModel.Name, live);
@@ -285,11 +306,26 @@ public sealed partial class RebuildEngine(
         }
 
         var seeded = 0;
-        foreach (var lease in await leases.ListAsync(liveSubscription, ct))
+        var positions = new List<ReplayPosition>();
+        if (source is not null)
         {
-            var checkpoint = await liveCheckpoints.GetAsync(liveSubscription, lease.ShardId, ct);
-            if (checkpoint is null) continue;
-            await leases.CreateIfMissingAsync(new Lease(targetSubscription, lease.ShardId) { ParentShardId = lease.ParentShardId }, ct);
+            positions.AddRange(await source.PositionsAsync(ct));
+        }
+        else
+        {
+            foreach (var lease in await leases.ListAsync(liveSubscription, ct))
+            {
+                if (await liveCheckpoints.GetAsync(liveSubscription, lease.ShardId, ct) is { } position)
+                {
+                    positions.Add(new ReplayPosition(lease.ShardId, lease.ParentShardId, position));
+                }
+            }
+        }
+
+        foreach (var (shardId, parentShardId, checkpoint) in positions)
+        {
+            var lease = new Lease(targetSubscription, shardId) { ParentShardId = parentShardId };
+            await leases.CreateIfMissingAsync(lease, ct);
             if (readModel.SeedCheckpointAsync is { } seed)
             {
                 await seed(target, targetSubscription, lease.ShardId, checkpoint, ct);
@@ -310,7 +346,7 @@ public sealed partial class RebuildEngine(
         return hosted.Checkpoints ?? new DynamoDbCheckpointStore(dynamoDb, hostOptions.LeaseTable);
     }
 
-    private async Task BulkLoadAsync(ReadModelVersionRecord record, IProjection projection, CancellationToken ct)
+    private async Task BulkLoadAsync(ReadModelVersionRecord record, IProjection projection, IReplaySource? source, CancellationToken ct)
     {
         var segments = record.Segments > 0 ? record.Segments : options.RebuildSegments;
         var done = record.EventsDone;
@@ -347,6 +383,18 @@ public sealed partial class RebuildEngine(
                     start = saved;
                 }
 
+                if (source is not null)
+                {
+                    await foreach (var page in source.ReadAsync(segment, segments, start, ct))
+                    {
+                        await ApplyPageAsync(projection, page.Events, ct);
+                        await registry.SaveSegmentAsync(record.Name, record.Version, segment, page.Resume, page.Read, ct);
+                        Interlocked.Add(ref done, page.Read);
+                    }
+
+                    return;
+                }
+
                 var lastVersions = new Dictionary<string, long>(StringComparer.Ordinal);
                 var next = ScanAsync(segment, segments, start, ct);
                 while (true)
@@ -368,14 +416,7 @@ public sealed partial class RebuildEngine(
                     var (ordered, repairs) = await InOrderAsync(events, lastVersions, ct);
                     Interlocked.Add(ref repaired, repairs);
                     ForgetAllButLast(lastVersions, ordered);
-                    if (ordered.Count > 0 && projection is IBulkLoadProjection bulk)
-                    {
-                        await bulk.BulkLoadAsync(ordered, ct);
-                    }
-                    else if (ordered.Count > 0)
-                    {
-                        await projection.ApplyAsync(new ProjectionBatch(ordered, null), ct);
-                    }
+                    await ApplyPageAsync(projection, ordered, ct);
 
                     await registry.SaveSegmentAsync(record.Name, record.Version, segment, lastKey, events.Count, ct);
                     Interlocked.Add(ref done, events.Count);
@@ -393,6 +434,28 @@ public sealed partial class RebuildEngine(
         await registry.UpdateVersionAsync(record.Name, record.Version, ct, ("eventsTotal", ReadModelVersionRegistry.N(Math.Max(total, finalDone))));
         LogBulkLoaded(logger, record.Name, record.Version, finalDone - startDone, stopwatch.Elapsed.TotalSeconds, repaired);
     }
+
+    private static async Task ApplyPageAsync(IProjection projection, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    {
+        if (events.Count > 0 && projection is IBulkLoadProjection bulk)
+        {
+            await bulk.BulkLoadAsync(events, ct);
+        }
+        else if (events.Count > 0)
+        {
+            await projection.ApplyAsync(new ProjectionBatch(events, null), ct);
+        }
+    }
+
+    private IReplaySource? ReplaySourceNamed(string? name) =>
+        name is null or "event-store" ? null
+        : replaySources?.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal))
+          ?? throw new ArgumentException(
+              $"No replay source is named '{name}'. Known: event-store{string.Concat((replaySources ?? []).Select(s => ", " + s.Name))}.", nameof(name));
+
+    /// <summary>The source a resumed rebuild was reading from, known by its saved resume tokens (none: the event store).</summary>
+    private IReplaySource? ResumedSource(ReadModelVersionRecord record) =>
+        replaySources?.FirstOrDefault(s => record.Resume.Values.Any(r => r is not null && s.Owns(r)));
 
     /// <summary>
     /// Guards per-invoice order inside one segment: an invoice's events must arrive as consecutive versions. Anything else
@@ -615,6 +678,7 @@ public sealed partial class RebuildEngine(
         public int Version { get; } = version;
         public CancellationTokenSource Cts { get; } = cts;
         public Task Task { get; set; } = Task.CompletedTask;
+        public IReplaySource? Source { get; init; }
         public volatile bool CancelRequested;
         public volatile bool LostLock;
     }
