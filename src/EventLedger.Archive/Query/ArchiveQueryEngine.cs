@@ -36,7 +36,7 @@ public sealed class ArchiveQueryEngine(ArchiveObjectCache cache)
         await ExecuteAsync(connection, objects.Count == 0
             ? EmptyEvents
             : $"""
-               CREATE VIEW events AS SELECT * FROM read_parquet('{Literal(Path.Combine(root, ArchiveLayout.DataFolder))}**/*.parquet',
+               CREATE VIEW events AS SELECT * EXCLUDE (year, month, day), year, month, day FROM read_parquet('{Literal(Path.Combine(root, ArchiveLayout.DataFolder))}**/*.parquet',
                  hive_partitioning = true, hive_types = {"{"}'year': INTEGER, 'month': INTEGER, 'day': INTEGER{"}"}, union_by_name = true)
                """, ct);
         await ExecuteAsync(connection,

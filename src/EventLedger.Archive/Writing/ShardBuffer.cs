@@ -5,14 +5,15 @@ namespace EventLedger.Archive.Writing;
 
 /// <summary>
 /// What one shard has delivered since its last stored object: events in stream order, each (invoice, version) once (a batch
-/// delivered again after a restart adds nothing), the shard position the buffer continues after (<see cref="After"/>) and
+/// delivered again after a restart or a retry adds nothing; exact keys, not "up to the last version", so that events of an
+/// invoice written out of order, as a bulk import may, are all kept), the shard position the buffer continues after (<see cref="After"/>) and
 /// the last position delivered (<see cref="Last"/>). Guarded by <see cref="Gate"/>: the shard's batches and the interval
 /// flush never run at once.
 /// </summary>
 internal sealed class ShardBuffer(string subscription, string shardId)
 {
     private readonly List<StoredEvent> _events = [];
-    private readonly Dictionary<string, long> _lastVersions = new(StringComparer.Ordinal);
+    private readonly HashSet<(string StreamId, long Version)> _keys = [];
 
     public SemaphoreSlim Gate { get; } = new(1, 1);
     public string Subscription { get; } = subscription;
@@ -37,13 +38,12 @@ internal sealed class ShardBuffer(string subscription, string shardId)
         var added = 0;
         foreach (var e in events)
         {
-            if (_lastVersions.TryGetValue(e.StreamId, out var seen) && e.Version <= seen)
+            if (!_keys.Add((e.StreamId, e.Version)))
             {
                 continue;
             }
 
             _events.Add(e);
-            _lastVersions[e.StreamId] = e.Version;
             Bytes += EstimateBytes(e);
             added++;
         }
@@ -67,6 +67,7 @@ internal sealed class ShardBuffer(string subscription, string shardId)
         var removed = _events.RemoveAll(e => stored.Contains((e.StreamId, e.Version)));
         if (removed > 0)
         {
+            _keys.ExceptWith(stored);
             Bytes = _events.Sum(EstimateBytes);
             if (_events.Count == 0)
             {
@@ -81,7 +82,7 @@ internal sealed class ShardBuffer(string subscription, string shardId)
     public void Stored(string storedTo)
     {
         _events.Clear();
-        _lastVersions.Clear();
+        _keys.Clear();
         After = storedTo;
         Last = null;
         OpenedAt = null;
