@@ -68,12 +68,13 @@ public static class ArchiveCommand
             switch (parse.GetValue(format))
             {
                 case "csv":
-                    Console.Out.Write(QueryResultFormat.ToCsv(result));
+                    await parse.InvocationConfiguration.Output.WriteAsync(QueryResultFormat.ToCsv(result));
                     break;
                 case "json":
-                    Console.Out.WriteLine(QueryResultFormat.ToJson(result));
+                    await parse.InvocationConfiguration.Output.WriteLineAsync(QueryResultFormat.ToJson(result));
                     break;
                 default:
+                    var console = ConsoleOf(parse);
                     var table = new Table { Border = TableBorder.Rounded };
                     foreach (var column in result.Columns)
                     {
@@ -85,7 +86,7 @@ public static class ArchiveCommand
                         table.AddRow([.. row.Select(v => Markup.Escape(QueryResultFormat.Text(v)))]);
                     }
 
-                    AnsiConsole.Write(table);
+                    console.Write(table);
                     break;
             }
 
@@ -109,46 +110,60 @@ public static class ArchiveCommand
             using var http = ServerClient.Create(parse.GetValue(url)!);
             http.Timeout = TimeSpan.FromMinutes(30);
             if (await ServerClient.SendAsync(http, HttpMethod.Get, "/archive/status", parse.InvocationConfiguration.Error, ct) is not { } report) return 1;
+            var console = ConsoleOf(parse);
             var complete = report.GetProperty("complete").GetBoolean();
-            AnsiConsole.MarkupLine($"archive [grey]{Markup.Escape(report.GetProperty("location").GetString() ?? "")}[/]");
-            AnsiConsole.MarkupLine(
+            console.MarkupLine($"archive [grey]{Markup.Escape(report.GetProperty("location").GetString() ?? "")}[/]");
+            console.MarkupLine(
                 $"  {N(report, "objects")} objects, {N(report, "bytes")} bytes, {N(report, "archivedEvents")} events archived; " +
                 $"event store {N(report, "eventStoreEvents")} events, {N(report, "pendingEvents")} after the archive's position (not stored yet)");
             foreach (var position in report.GetProperty("positions").EnumerateArray())
             {
-                AnsiConsole.MarkupLine($"  shard [grey]{Markup.Escape(position.GetProperty("shardId").GetString()!)}[/] stored up to {Markup.Escape(Text(position, "position") ?? "—")}" +
+                console.MarkupLine($"  shard [grey]{Markup.Escape(position.GetProperty("shardId").GetString()!)}[/] stored up to {Markup.Escape(Text(position, "position") ?? "—")}" +
                     (Text(position, "storing") is { } storing ? $", storing {Markup.Escape(storing)}" : ""));
             }
 
             foreach (var note in report.GetProperty("notes").EnumerateArray())
             {
-                AnsiConsole.MarkupLine($"  [yellow]note:[/] {Markup.Escape(note.GetString()!)}");
+                console.MarkupLine($"  [yellow]note:[/] {Markup.Escape(note.GetString()!)}");
             }
 
             if (complete)
             {
-                AnsiConsole.MarkupLine("[green]✓ Complete: every event up to the archive's position is archived exactly once, and every object matches its SHA-256.[/]");
+                console.MarkupLine("[green]✓ Complete: every event up to the archive's position is archived exactly once, and every object matches its SHA-256.[/]");
                 return 0;
             }
 
             foreach (var problem in report.GetProperty("problems").EnumerateArray())
             {
-                AnsiConsole.MarkupLine($"[red]✗ {Markup.Escape(problem.GetString()!)}[/]");
+                console.MarkupLine($"[red]✗ {Markup.Escape(problem.GetString()!)}[/]");
             }
 
             foreach (var missing in report.GetProperty("missing").EnumerateArray())
             {
-                AnsiConsole.MarkupLine($"  missing: invoice {Markup.Escape(missing.GetProperty("invoiceNumber").GetString()!)} version {missing.GetProperty("version")}");
+                console.MarkupLine($"  missing: invoice {Markup.Escape(missing.GetProperty("invoiceNumber").GetString()!)} version {missing.GetProperty("version")}");
             }
 
             foreach (var duplicate in report.GetProperty("duplicates").EnumerateArray())
             {
-                AnsiConsole.MarkupLine($"  duplicate: invoice {Markup.Escape(duplicate.GetProperty("invoiceNumber").GetString()!)} version {duplicate.GetProperty("version")}");
+                console.MarkupLine($"  duplicate: invoice {Markup.Escape(duplicate.GetProperty("invoiceNumber").GetString()!)} version {duplicate.GetProperty("version")}");
             }
 
             return 1;
         });
         return command;
+    }
+
+    /// <summary>Spectre output to the invocation's writer (the terminal, or a test's).</summary>
+    private static IAnsiConsole ConsoleOf(ParseResult parse)
+    {
+        var writer = parse.InvocationConfiguration.Output;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
+        if (!ReferenceEquals(writer, Console.Out))
+        {
+            console.Profile.Width = 4096; // a file or a test reads whole lines; only a terminal is wrapped
+        }
+
+        return console;
     }
 
     private static string N(JsonElement report, string property) =>
