@@ -2,6 +2,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EventLedger.Archive;
 using EventLedger.Archive.Format;
+using EventLedger.Domain.Invoices;
+using EventLedger.EventStore;
+using EventLedger.EventStore.Append;
 using EventLedger.EventStore.Events;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.Projections.Contracts;
@@ -49,7 +52,15 @@ internal static class ArchiveTestSupport
         JsonElement report = default;
         await Probe.UntilAsync(async () =>
         {
-            report = await StatusAsync(http);
+            try
+            {
+                report = await StatusAsync(http);
+            }
+            catch (HttpRequestException)
+            {
+                return false; // a server process that is still starting
+            }
+
             return report.GetProperty("complete").GetBoolean() && report.GetProperty("archivedEvents").GetInt64() == events;
         }, $"the archive to hold all {events} events, verified", timeout ?? Long, () => report.ToString());
         return report;
@@ -68,6 +79,50 @@ internal static class ArchiveTestSupport
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Decides and appends commands one after another through the event store (what the command path does), so that each
+    /// invoice's events reach the stream in version order. Returns how many events were appended.
+    /// </summary>
+    public static async Task<int> AppendAsync(InvoiceEventStore store, IEnumerable<InvoiceCommand> commands)
+    {
+        var appended = 0;
+        foreach (var command in commands)
+        {
+            var transaction = command switch
+            {
+                RecordTransaction r => r.TransactionId,
+                AdjustTransaction a => a.TransactionId,
+                VoidTransaction v => v.TransactionId,
+                _ => null,
+            };
+            var loaded = await store.LoadAsync(command.InvoiceNumber, transaction, null, default);
+            var events = InvoiceDecider.Decide(loaded.Context, command);
+            await store.AppendAsync(new AppendRequest(loaded.Context, events, EventMetadata.New(actor: "archive-tests"), null, null), default);
+            appended += events.Count;
+        }
+
+        return appended;
+    }
+
+    /// <summary>A mix of every command: verifiers, records in several currencies and days, adjustments, voids.</summary>
+    public static IEnumerable<InvoiceCommand> Mix(string prefix, int invoices, int transactionsEach, DateOnly firstDay)
+    {
+        for (var i = 0; i < invoices; i++)
+        {
+            var invoice = $"{prefix}-{i:D3}";
+            var currency = i % 3 == 0 ? "EUR" : "USD";
+            if (i % 2 == 0) yield return new AssignVerifier(invoice, "USA", "alice");
+            for (var t = 0; t < transactionsEach; t++)
+            {
+                yield return new RecordTransaction(invoice, $"t{t:D3}", (t * 13 % 97) - 3.5m, currency, t % 3 == 0 ? "UK" : "USA", firstDay.AddDays((i + t) % 20), null);
+                if (t % 5 == 4) yield return new AdjustTransaction(invoice, $"t{t - 1:D3}", t * 2.25m, "fix");
+                if (t % 7 == 6) yield return new VoidTransaction(invoice, $"t{t - 3:D3}", "wrong");
+            }
+
+            if (i % 4 == 0) yield return new UnassignVerifier(invoice, "USA");
+        }
     }
 
     /// <summary>An event as text, every field included, to compare what the archive gives back with the event store.</summary>
