@@ -13,6 +13,7 @@ using EventLedger.Server.Operations;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.ProjectionHost.Processing;
 using EventLedger.Projections;
+using EventLedger.Projections.Common;
 using EventLedger.ProjectionHost.Rebuilds;
 using EventLedger.Streams.Client;
 using EventLedger.Streams.Metrics;
@@ -64,6 +65,7 @@ public static class EventLedgerWebApp
             : new ProjectionHostOptions { TablePrefix = settings.TablePrefix });
         services.AddHostedReadModels(settings, readModels ?? ReadModelCatalog.All);
         services.AddArchive(builder.Configuration, settings.ArchiveDirectory);
+        services.AddSingleton(builder.Configuration.GetSection(HotTierRetention.Section).Get<HotTierRetention>()?.Validated() ?? new HotTierRetention());
         if (roles.HasFlag(EventLedgerRoles.ProjectionHost))
         {
             services.AddSingleton<ProjectionHostService>();

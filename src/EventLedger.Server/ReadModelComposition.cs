@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.Projections.Analytics;
+using EventLedger.Projections.Common;
 using EventLedger.Projections.Contracts;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -25,7 +26,8 @@ public static class ReadModelComposition
             sp.GetRequiredService<IAmazonDynamoDB>(),
             sp.GetService<NpgsqlDataSource>(),
             settings.TablePrefix,
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetService<HotTierRetention>()));
         foreach (var readModel in readModels)
         {
             if (readModel is IPostgresReadModel && settings.PostgresConnectionString is null)

@@ -9,7 +9,8 @@ using Npgsql;
 namespace EventLedger.ProjectionHost.Hosting;
 
 /// <summary>Where the read models' stores are: DynamoDB for row read models, PostgreSQL (when configured) for the others.</summary>
-public sealed record ReadModelStores(IAmazonDynamoDB DynamoDb, NpgsqlDataSource? Postgres, string TablePrefix, ILoggerFactory LoggerFactory);
+public sealed record ReadModelStores(IAmazonDynamoDB DynamoDb, NpgsqlDataSource? Postgres, string TablePrefix, ILoggerFactory LoggerFactory,
+    HotTierRetention? Retention = null);
 
 /// <summary>
 /// Turns a declared read model (<see cref="IReadModel"/>) into what the host and the rebuild engine run
@@ -35,7 +36,13 @@ public static class ReadModelHosting
         {
             var table = new ReadModelTable(stores.TablePrefix, readModel.Name, version).TableName;
             await readModel.Table(table).CreateIfNotExistsAsync(stores.DynamoDb, ct);
-            return new HostedProjection(readModel.CreateProjection(stores.DynamoDb, table));
+            var timeToLive = stores.Retention?.For(readModel.Name);
+            if (timeToLive is not null)
+            {
+                await timeToLive.EnableAsync(stores.DynamoDb, table, ct);
+            }
+
+            return new HostedProjection(readModel.CreateProjection(stores.DynamoDb, table, timeToLive is null ? null : new ProjectionWriteOptions { TimeToLive = timeToLive }));
         },
         (version, ct) => readModel.Table(new ReadModelTable(stores.TablePrefix, readModel.Name, version).TableName).DeleteIfExistsAsync(stores.DynamoDb, ct));
 
