@@ -17,7 +17,7 @@ public sealed record HotTierRetention
     public TimeSpan? InvoiceHistory { get; init; }
 
     /// <summary>This, checked (at start, so that a wrong value stops the server rather than a projection).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A retention is zero or negative.</exception>
+    /// <exception cref="InvalidOperationException">A retention is zero or negative.</exception>
     public HotTierRetention Validated()
     {
         _ = For("invoice-history");
@@ -25,7 +25,7 @@ public sealed record HotTierRetention
     }
 
     /// <summary>The TTL of a read model's rows, or null when its rows do not expire.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A retention is zero or negative.</exception>
+    /// <exception cref="InvalidOperationException">A retention is zero or negative.</exception>
     public RowTimeToLive? For(string readModel)
     {
         if (readModel != "invoice-history" || InvoiceHistory is not { } retention)
@@ -35,7 +35,7 @@ public sealed record HotTierRetention
 
         return retention > TimeSpan.Zero
             ? new RowTimeToLive(RowTimeToLive.DefaultAttribute, "recordedAt", retention)
-            : throw new ArgumentOutOfRangeException(nameof(InvoiceHistory), retention, "Retention__InvoiceHistory must be a positive duration, e.g. 90.00:00:00.");
+            : throw new InvalidOperationException($"Retention__InvoiceHistory must be a positive duration, e.g. 90.00:00:00, not {retention}.");
     }
 }
 

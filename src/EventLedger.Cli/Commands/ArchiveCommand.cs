@@ -62,6 +62,11 @@ public static class ArchiveCommand
                 await error.WriteLineAsync($"eventledger: the query failed: {ex.Message}");
                 return 1;
             }
+            catch (Exception ex) when (ex is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException or IOException)
+            {
+                await error.WriteLineAsync($"eventledger: the archive at {settings.Location} cannot be read: {ex.Message}");
+                return 1;
+            }
 
             // Where the answer came from goes to stderr, so that csv and json on stdout stay clean.
             await error.WriteLineAsync($"archive: {settings.Location} ({result.Objects} objects)");

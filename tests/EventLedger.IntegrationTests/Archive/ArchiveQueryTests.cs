@@ -127,10 +127,22 @@ public sealed class ArchiveQueryTests(StackFixture stack)
         Assert.Equal(0L, Assert.Single(result.Rows)[0]);
     }
 
+    [Fact]
+    public async Task A_wrong_archive_setting_stops_the_cli_with_its_name_and_nothing_else()
+    {
+        var (exit, output, errors) = await CliAsync(NewDirectory("badcfg"), ("Archive__BufferSize", "lots"), "archive", "query", "select 1");
+        Assert.Equal(1, exit);
+        Assert.Empty(output);
+        Assert.StartsWith("eventledger: Archive configuration: Archive__BufferSize must be 1 byte to 128MB", errors, StringComparison.Ordinal);
+    }
+
     private static ArchiveQueryEngine Engine(string directory) => new(new ArchiveObjectCache(new LocalDirectoryTarget(directory), directory));
 
     /// <summary>The real CLI as a child process, configured by the environment as an operator would.</summary>
-    private static async Task<(int Exit, string Output, string Errors)> CliAsync(string directory, params string[] args)
+    private static Task<(int Exit, string Output, string Errors)> CliAsync(string directory, params string[] args) =>
+        CliAsync(directory, (null, null), args);
+
+    private static async Task<(int Exit, string Output, string Errors)> CliAsync(string directory, (string? Name, string? Value) extra, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "eventledger.dll"), .. args])
         {
@@ -140,6 +152,7 @@ public sealed class ArchiveQueryTests(StackFixture stack)
         };
         start.Environment["Archive__Directory"] = directory;
         start.Environment["COLUMNS"] = "200";
+        if (extra.Name is not null) start.Environment[extra.Name] = extra.Value;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
