@@ -101,6 +101,17 @@ public sealed partial class RebuildEngine(
                 .Where(v => v.Version > pointer.LiveVersion && v.Role == VersionRoles.Building && v.State != RebuildStates.Completed)
                 .MaxBy(v => v.Version);
             var target = building?.Version ?? Math.Max(pointer.LiveVersion, versions.Count == 0 ? 0 : versions.Max(v => v.Version)) + 1;
+            if (replaySource is not null)
+            {
+                if (building is not null && !restart)
+                {
+                    throw new RebuildConflictException(
+                        $"Version {building.Version} of '{name}' is half built; it resumes from where it was. Add --restart to start over from '{replaySource.Name}'.");
+                }
+
+                await replaySource.PositionsAsync(ct); // refuses now, with its reason, before anything is claimed or written
+            }
+
             if (!await registry.TryAcquireAsync(name, target, _owner, options.RebuildStaleAfter, ct))
             {
                 var holder = await registry.GetPointerAsync(name, ct);
@@ -112,17 +123,6 @@ public sealed partial class RebuildEngine(
             {
                 await DropVersionAsync(readModel, building.Version, ct);
                 building = null;
-            }
-
-            if (building is not null && replaySource is not null && !restart)
-            {
-                throw new RebuildConflictException(
-                    $"Version {building.Version} of '{name}' is half built; it resumes from where it was. Add --restart to start over from '{replaySource.Name}'.");
-            }
-
-            if (building is null && replaySource is not null)
-            {
-                await replaySource.PositionsAsync(ct); // refuses now, with its reason, rather than in the background
             }
 
             if (building is null)

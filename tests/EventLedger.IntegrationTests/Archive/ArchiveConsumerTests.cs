@@ -90,9 +90,7 @@ public sealed class ArchiveConsumerTests(StackFixture stack)
         // By size: a few kilobytes per object, and an interval too long to matter. An object holds whole batches, so batches
         // of 10 events (about 3 KB) make objects of two batches.
         var bySize = NewDirectory("size");
-        var prefix = StackFixture.NewPrefix("ar-size");
-        await using (var app = await StartAsync(stack, "ar-size", LocalDirectory(bySize, interval: "900", size: "4KB"), tablePrefix: prefix,
-            configure: services => services.AddSingleton(new ProjectionHostOptions { TablePrefix = prefix, BatchSize = 10 })))
+        await using (var app = await StartAsync(stack, "ar-size", LocalDirectory(bySize, interval: "900", size: "4KB"), batchSize: 10))
         {
             var log = new EventLog();
             for (var i = 0; i < 60; i++) log.On($"Z-{i % 6}").Record($"t{i}", i, "USA");

@@ -33,7 +33,7 @@ public sealed class ArchiveS3Tests(StackFixture stack, AwsEmulator s3) : IClassF
             ["Archive:BufferSize"] = "3KB",
             ["Archive:CacheDirectory"] = NewDirectory("s3cache"),
         };
-        await using var app = await StartAsync(stack, "ar-s3", archive);
+        await using var app = await StartAsync(stack, "ar-s3", archive, batchSize: 10);
         var log = new EventLog();
         for (var i = 0; i < 30; i++) log.On($"S3-{i % 3}").Record($"t{i}", i * 1.5m, "USA");
         await SeedAsync(stack.DynamoDb, app.Settings.TablePrefix, log.Events);

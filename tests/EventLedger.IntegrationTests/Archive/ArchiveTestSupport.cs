@@ -7,6 +7,7 @@ using EventLedger.EventStore;
 using EventLedger.EventStore.Append;
 using EventLedger.EventStore.Events;
 using EventLedger.IntegrationTests.Fixtures;
+using EventLedger.ProjectionHost.Hosting;
 using EventLedger.Projections.Contracts;
 using EventLedger.Server;
 using Microsoft.Extensions.Configuration;
@@ -34,15 +35,26 @@ internal static class ArchiveTestSupport
         ["Archive:BufferSize"] = size,
     };
 
-    /// <summary>The app with the archive (and only the given read models: none unless asked).</summary>
+    /// <summary>
+    /// The app with the archive (and only the given read models: none unless asked). <paramref name="batchSize"/> caps the
+    /// host's batches, so that a small buffer makes several objects out of events that arrive at once.
+    /// </summary>
     public static Task<TestApp> StartAsync(StackFixture stack, string name, IDictionary<string, string?> archive,
         IReadOnlyList<IReadModel>? readModels = null, EventLedgerRoles roles = EventLedgerRoles.All, string? tablePrefix = null,
-        Action<IServiceCollection>? configure = null) =>
-        TestApp.StartAsync(stack, name, services =>
+        Action<IServiceCollection>? configure = null, int? batchSize = null)
+    {
+        var prefix = tablePrefix ?? StackFixture.NewPrefix(name);
+        return TestApp.StartAsync(stack, name, services =>
         {
             services.AddArchive(new ConfigurationBuilder().AddInMemoryCollection(archive).Build(), embeddedDirectory: null);
+            if (batchSize is { } size)
+            {
+                services.AddSingleton(new ProjectionHostOptions { TablePrefix = prefix, BatchSize = size });
+            }
+
             configure?.Invoke(services);
-        }, roles, tablePrefix, readModels: readModels ?? []);
+        }, roles, prefix, readModels: readModels ?? []);
+    }
 
     public static async Task<JsonElement> StatusAsync(HttpClient http) => await http.GetFromJsonAsync<JsonElement>("/archive/status");
 

@@ -20,7 +20,7 @@ public sealed class ArchiveVerificationTests(StackFixture stack)
     public async Task Verify_passes_then_lists_what_an_object_deleted_by_hand_held_and_exits_1()
     {
         var directory = NewDirectory("deleted");
-        await using var app = await StartAsync(stack, "ar-deleted", LocalDirectory(directory, interval: "1", size: "2KB"));
+        await using var app = await StartAsync(stack, "ar-deleted", LocalDirectory(directory, interval: "1", size: "2KB"), batchSize: 10);
         var log = SmallLog();
         await SeedAsync(stack.DynamoDb, app.Settings.TablePrefix, log.Events);
         await WaitUntilArchivedAsync(app.Http, log.Events.Count);
@@ -50,7 +50,7 @@ public sealed class ArchiveVerificationTests(StackFixture stack)
     public async Task Verify_names_an_altered_object_and_an_object_outside_the_manifest()
     {
         var directory = NewDirectory("altered");
-        await using var app = await StartAsync(stack, "ar-altered", LocalDirectory(directory, interval: "1", size: "2KB"));
+        await using var app = await StartAsync(stack, "ar-altered", LocalDirectory(directory, interval: "1", size: "2KB"), batchSize: 10);
         var log = SmallLog();
         await SeedAsync(stack.DynamoDb, app.Settings.TablePrefix, log.Events);
         await WaitUntilArchivedAsync(app.Http, log.Events.Count);
