@@ -3,6 +3,8 @@ using EventLedger.Api.Http;
 using EventLedger.Api.Analytics;
 using EventLedger.Api.Invoices;
 using EventLedger.Api.ReadModels;
+using EventLedger.Api.Search;
+using EventLedger.Api.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -33,11 +35,13 @@ public static class ApiServiceCollection
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        var invoices = app.MapGroup("/invoices");
+        // Scopes per group (docs/adr/0010): on /invoices GET is ledger.read and the commands ledger.write.
+        var invoices = app.MapGroup("/invoices").RequireReadOrWriteScopeByMethod();
         invoices.MapInvoiceCommandEndpoints();
         invoices.MapReadModelEndpoints();
-        app.MapAnalyticsEndpoints();
-        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }));
+        app.MapGroup("").RequireScope(LedgerScopes.Read).MapAnalyticsEndpoints();
+        app.MapGroup("").RequireScope(LedgerScopes.Read).MapSearchEndpoints();
+        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous();
         return app;
     }
 }

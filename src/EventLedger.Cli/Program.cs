@@ -11,6 +11,9 @@ var root = new RootCommand("EventLedger: an event-sourced invoice ledger on Dyna
     DeadLettersCommand.Create(),
     AnalyticsCommand.Create(),
     ArchiveCommand.Create(),
+    TokenCommand.Create(),
+    ReactionsCommand.Create(),
+    SearchCommand.Create(),
 };
 
 try

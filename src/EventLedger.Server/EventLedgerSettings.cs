@@ -18,13 +18,20 @@ public sealed record EventLedgerSettings
     /// <summary>A local archive directory for when no archive is configured: the embedded stack's (demo and serve set it).</summary>
     public string? ArchiveDirectory { get; init; }
 
+    /// <summary>http://host:port of the SQS/SNS endpoint (emulator) for reactions, or null for AWS itself.</summary>
+    public string? AwsEndpoint { get; init; }
+
     /// <summary>Prefix of every table name, so several environments can share one account.</summary>
     public string TablePrefix { get; init; } = "eventledger-";
+
+    /// <summary>Authentication off (<c>serve --insecure</c>): any caller may write, read and operate. Only from the command line, never from configuration.</summary>
+    public bool Insecure { get; init; }
 
     public static EventLedgerSettings FromStack(LocalStack stack, string? tablePrefix = null) => new()
     {
         DynamoDbEndpoint = stack.DynamoDbEndpoint,
         PostgresConnectionString = stack.PostgresConnectionString,
+        AwsEndpoint = stack.AwsEndpoint,
         TablePrefix = tablePrefix ?? (Environment.GetEnvironmentVariable(TablePrefixVariable) is { Length: > 0 } p ? p : "eventledger-"),
     };
 }

@@ -1,7 +1,7 @@
 using Amazon.DynamoDBv2;
-using EventLedger.Archive;
 using EventLedger.Archive.Writing;
 using EventLedger.Api;
+using EventLedger.Api.Security;
 using EventLedger.Application;
 using EventLedger.Application.Behaviors;
 using EventLedger.Application.Invoices.HeadCache;
@@ -10,10 +10,10 @@ using EventLedger.EventStore;
 using EventLedger.EventStore.Tables;
 using EventLedger.Projections.Contracts;
 using EventLedger.Server.Operations;
+using EventLedger.Server.Operations.Reactions;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.ProjectionHost.Processing;
 using EventLedger.Projections;
-using EventLedger.Projections.Common;
 using EventLedger.ProjectionHost.Rebuilds;
 using EventLedger.Streams.Client;
 using EventLedger.Streams.Metrics;
@@ -51,23 +51,24 @@ public static class EventLedgerWebApp
         services.AddSingleton(new EventStoreTables(settings.TablePrefix));
         services.AddSingleton<InvoiceEventStore>();
         services.AddSingleton(sp => new ReadModelVersionRegistry(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TablePrefix));
-        services.AddSingleton<IReadModelCatalog>(sp => new RegistryReadModelCatalog(sp.GetRequiredService<ReadModelVersionRegistry>(), settings.TablePrefix));
+        services.AddSingleton<IReadModelCatalog>(sp => new RegistryReadModelCatalog(sp.GetRequiredService<ReadModelVersionRegistry>(), settings.TablePrefix,
+            clock: sp.GetRequiredService<TimeProvider>(), logger: sp.GetRequiredService<ILogger<RegistryReadModelCatalog>>()));
         services.AddSingleton(builder.Configuration.GetSection("Projections").Get<RebuildOptions>() ?? new RebuildOptions());
         services.AddSingleton(builder.Configuration.GetSection("Commands").Get<InvoiceHeadCacheOptions>() ?? new InvoiceHeadCacheOptions());
         services.AddEventLedgerApplication();
         services.AddMediator(o => o.ServiceLifetime = ServiceLifetime.Singleton);
         services.AddEventLedgerApi();
+        services.AddEventLedgerSecurity(builder.Configuration, settings.Insecure);
         services.AddSingleton<IDynamoDbStreams>(_ => settings.DynamoDbEndpoint is { } endpoint
             ? DynamoDbStreamsClient.ForEndpoint(endpoint)
             : new DynamoDbStreamsClient());
         services.AddSingleton(builder.Configuration.GetSection("Projections").Get<ProjectionHostOptions>() is { } configured
             ? configured with { TablePrefix = settings.TablePrefix }
             : new ProjectionHostOptions { TablePrefix = settings.TablePrefix });
-        services.AddHostedReadModels(settings, readModels ?? ReadModelCatalog.All);
-        services.AddArchive(builder.Configuration, settings.ArchiveDirectory);
-        services.AddSingleton(builder.Configuration.GetSection(HotTierRetention.Section).Get<HotTierRetention>()?.Validated() ?? new HotTierRetention());
+        services.AddHostedReadModels(settings, readModels ?? ReadModelCatalog.All, builder.Configuration);
         if (roles.HasFlag(EventLedgerRoles.ProjectionHost))
         {
+            services.AddSingleton<ProjectionMetrics>();
             services.AddSingleton<ProjectionHostService>();
             services.AddHostedService(sp => sp.GetRequiredService<ProjectionHostService>());
             services.AddSingleton<RebuildEngine>();
@@ -90,13 +91,15 @@ public static class EventLedgerWebApp
         }
         else
         {
-            app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }));
+            app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous();
         }
 
-        app.MapProjectionEndpoints();
-        app.MapArchiveEndpoints();
-
-        app.MapPrometheusScrapingEndpoint();
+        app.MapGroup("").RequireScope(LedgerScopes.Operate).MapProjectionEndpoints();
+        app.MapGroup("").RequireScope(LedgerScopes.Operate).MapReactionsEndpoints();
+        app.MapGroup("").RequireScope(LedgerScopes.Operate).MapArchiveEndpoints();
+        app.MapGroup("").RequireScope(LedgerScopes.Read).MapArchiveQueryEndpoints();
+        app.MapPrometheusScrapingEndpoint().RequireScope(LedgerScopes.Operate);
+        app.UseEventLedgerSecurity();
         return app;
     }
 

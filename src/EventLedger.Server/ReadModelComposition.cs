@@ -1,8 +1,12 @@
 using Amazon.DynamoDBv2;
+using EventLedger.Archive;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.Projections.Analytics;
 using EventLedger.Projections.Common;
 using EventLedger.Projections.Contracts;
+using EventLedger.Reactions.Hosting;
+using EventLedger.Server.Search;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -13,7 +17,7 @@ namespace EventLedger.Server;
 public static class ReadModelComposition
 {
     public static IServiceCollection AddHostedReadModels(
-        this IServiceCollection services, EventLedgerSettings settings, IReadOnlyList<IReadModel> readModels)
+        this IServiceCollection services, EventLedgerSettings settings, IReadOnlyList<IReadModel> readModels, IConfiguration configuration)
     {
         services.AddSingleton(new DeclaredReadModels(readModels));
         if (settings.PostgresConnectionString is { } postgres)
@@ -38,6 +42,14 @@ public static class ReadModelComposition
             services.AddSingleton(sp => ReadModelHosting.Host(readModel, sp.GetRequiredService<ReadModelStores>())!);
         }
 
+        // Reactions are declared in projections/EventLedger.Projections/Reactions; which ones run, and where they deliver,
+        // is configuration (Reactions__…), so they are registered from it.
+        services.AddInvoiceSearch(settings.PostgresConnectionString, settings.TablePrefix);
+        services.AddReactions(configuration, settings.TablePrefix, settings.AwsEndpoint);
+        // The seven-year archive (Archive__…, else the embedded stack's directory) is one more consumer of the stream; hot-tier
+        // retention (Retention__…) puts a TTL on invoice-history rows while the archive keeps the events.
+        services.AddArchive(configuration, settings.ArchiveDirectory);
+        services.AddSingleton(configuration.GetSection(HotTierRetention.Section).Get<HotTierRetention>()?.Validated() ?? new HotTierRetention());
         return services;
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using EventLedger.Api.Security;
 
 namespace EventLedger.Benchmarks.Infrastructure;
 
@@ -20,6 +21,8 @@ public sealed class ServerProcess : IAsyncDisposable
         _process = process;
         BaseAddress = baseAddress;
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        // The server is its own issuer and finds the same key under the checkout's .eventledger/ (auth stays on, as measured).
+        Http.DefaultRequestHeaders.Authorization = LocalTokenIssuer.FromEnvironment()?.Bearer("bench", LedgerScopes.All, TimeSpan.FromHours(12));
         _process.OutputDataReceived += (_, e) => Keep(e.Data);
         _process.ErrorDataReceived += (_, e) => Keep(e.Data);
         _process.BeginOutputReadLine();

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using EventLedger.Application.Invoices;
+using EventLedger.Api.Security;
 using EventLedger.Benchmarks.Infrastructure;
 using EventLedger.Server;
 using EventLedger.Domain.Invoices;
@@ -43,6 +44,7 @@ public static class AppendScenario
         var store = app.Services.GetRequiredService<InvoiceEventStore>();
         var executor = new RecordTransactionHandler(app.Services.GetRequiredService<InvoiceAppender>());
         using var http = new HttpClient { BaseAddress = app.BaseAddress() };
+        http.DefaultRequestHeaders.Authorization = app.Services.LocalBearer("bench", LedgerScopes.All, TimeSpan.FromHours(12));
         var concurrency = options.Concurrency;
         var n = options.Operations;
 

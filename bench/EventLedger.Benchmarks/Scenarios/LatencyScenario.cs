@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using EventLedger.Api.Security;
 using EventLedger.Benchmarks.Infrastructure;
 using EventLedger.Server;
 using EventLedger.EmbeddedStack;
@@ -43,6 +44,7 @@ public static class LatencyScenario
         using var db = EmbeddedStack.DynamoDbClients.Create(settings.DynamoDbEndpoint);
         using var streams = DynamoDbStreamsClient.ForEndpoint(settings.DynamoDbEndpoint!);
         using var http = new HttpClient { BaseAddress = app.BaseAddress() };
+        http.DefaultRequestHeaders.Authorization = app.Services.LocalBearer("bench", LedgerScopes.All, TimeSpan.FromHours(12));
         http.DefaultRequestHeaders.ConnectionClose = false;
 
         // Wait until every subscription holds its lease and reads (otherwise the first commands measure the start-up).

@@ -30,4 +30,8 @@ public interface IBufferedPositions
 /// Thrown by a projection whose store cannot be written now (an archive bucket that refuses writes, a full disk): the host
 /// pauses the shard and tries the same batch again, instead of retrying, bisecting and parking records that are not bad.
 /// </summary>
-public sealed class StoreUnavailableException(string message, Exception? innerException = null) : Exception(message, innerException);
+public sealed class StoreUnavailableException(string message, Exception? innerException = null) : Exception(message, innerException), IStoreFailure
+{
+    /// <summary>Always: the store may take writes again later.</summary>
+    public bool IsTransient => true;
+}

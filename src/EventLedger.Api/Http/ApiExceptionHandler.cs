@@ -33,7 +33,9 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems) : IExce
         ConcurrencyConflictException e => Problem(StatusCodes.Status409Conflict, "Concurrent update", e.Message, "concurrency-conflict"),
         CommandIdReusedException e => Problem(StatusCodes.Status422UnprocessableEntity, "Idempotency key reused", e.Message, "idempotency-key-reused"),
         AppendTooLargeException e => Problem(StatusCodes.Status413PayloadTooLarge, "Too large", e.Message, "too-large"),
-        BadHttpRequestException e => Problem(e.StatusCode, "Bad request", e.Message, "bad-request"),
+        // The framework's message names parameter types and limits: say what happened in our own words.
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large", "The request body is larger than the server accepts. Nothing was written.", "body-too-large"),
+        BadHttpRequestException e => Problem(e.StatusCode, "Bad request", "The request could not be read. Nothing was written.", "bad-request"),
         _ => null,
     };
 

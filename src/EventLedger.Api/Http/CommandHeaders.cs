@@ -1,10 +1,14 @@
 using System.Globalization;
+using EventLedger.Api.Security;
 using EventLedger.Domain.Invoices;
 using Microsoft.AspNetCore.Http;
 
 namespace EventLedger.Api.Http;
 
-/// <summary>Copies <c>Idempotency-Key</c>, <c>If-Match</c> (expected version), <c>X-Actor</c> and <c>X-Correlation-Id</c> into <see cref="CommandOptions"/>.</summary>
+/// <summary>
+/// Copies <c>Idempotency-Key</c>, <c>If-Match</c> (expected version) and <c>X-Correlation-Id</c> into <see cref="CommandOptions"/>,
+/// with the authenticated principal as the actor (never a header the caller chose).
+/// </summary>
 public static class CommandHeaders
 {
     public static CommandOptions Read(HttpRequest request, List<FieldError> errors)
@@ -31,12 +35,11 @@ public static class CommandHeaders
             }
         }
 
-        var actor = request.Headers["X-Actor"].ToString();
         var correlation = request.Headers["X-Correlation-Id"].ToString();
         return new CommandOptions(
             key.Length > 0 ? key : null,
             expected,
-            actor.Length > 0 ? actor : null,
+            LedgerPrincipal.ActorOf(request.HttpContext.User),
             correlation.Length > 0 ? correlation : null);
     }
 }

@@ -35,7 +35,7 @@ public sealed class JsonBody
         }
         catch (JsonException ex)
         {
-            return new JsonBody(default, [new("body", $"is not valid JSON ({ex.Message})")]);
+            return new JsonBody(default, [new("body", $"is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1})")]);
         }
     }
 

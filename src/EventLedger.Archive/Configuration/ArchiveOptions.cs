@@ -7,7 +7,7 @@ namespace EventLedger.Archive.Configuration;
 /// either <see cref="Directory"/> (a local directory, for one machine) or <see cref="Bucket"/> (S3, or any S3-compatible
 /// endpoint with <see cref="ServiceUrl"/>); with neither the archive is off (the embedded stack gives a local directory).
 /// </summary>
-public sealed record ArchiveOptions
+internal sealed record ArchiveOptions
 {
     public const string Section = "Archive";
 

@@ -16,7 +16,7 @@ namespace EventLedger.Archive.Format;
 /// operator's dead-letter retry, which carry no stream position.</item>
 /// </list>
 /// </summary>
-public static class ArchiveLayout
+internal static class ArchiveLayout
 {
     public const string DataFolder = "invoices/";
     public const string ManifestFolder = "_manifest/";

@@ -5,7 +5,7 @@ using Parquet;
 namespace EventLedger.Archive.Format;
 
 /// <summary>Writes events as one Parquet object (one row group, stream order) and reads them back.</summary>
-public static class ArchiveParquet
+internal static class ArchiveParquet
 {
     /// <summary>The events as a Parquet file in <see cref="ArchiveSchema"/>.</summary>
     public static async Task<byte[]> WriteAsync(IReadOnlyList<StoredEvent> events, string compression, CancellationToken cancellationToken)

@@ -8,7 +8,7 @@ namespace EventLedger.Archive.Format;
 /// The transaction's fields are flattened where the event has them, so ad hoc SQL needs no JSON; payload and metadata keep
 /// the whole event.
 /// </summary>
-public static class ArchiveSchema
+internal static class ArchiveSchema
 {
     /// <summary>Written into every object's key-value metadata as <c>eventledger.archive.schema</c>.</summary>
     public const int Version = 1;

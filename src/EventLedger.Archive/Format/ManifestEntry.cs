@@ -20,7 +20,7 @@ namespace EventLedger.Archive.Format;
 /// <param name="LastRecordedAt">The latest event's recorded-at.</param>
 /// <param name="SchemaVersion">The Parquet schema version (<see cref="ArchiveSchema.Version"/>).</param>
 /// <param name="StoredAt">When the writer stored it.</param>
-public sealed record ManifestEntry(
+internal sealed record ManifestEntry(
     string Key,
     string Sha256,
     long Bytes,

@@ -6,7 +6,7 @@ using EventLedger.Archive.Targets;
 namespace EventLedger.Archive.Reading;
 
 /// <summary>The manifest entries beside the objects (<see cref="ArchiveLayout"/>): one JSON file per stored object.</summary>
-public sealed class ArchiveManifest(IArchiveTarget target)
+internal sealed class ArchiveManifest(IArchiveTarget target)
 {
     public IArchiveTarget Target => target;
 

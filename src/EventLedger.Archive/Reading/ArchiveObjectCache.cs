@@ -21,7 +21,7 @@ public sealed class ArchiveObjectCache(IArchiveTarget target, string cacheRoot)
     public IArchiveTarget Target => target;
 
     /// <summary>Brings the local copy up to date; returns every data object (key, local path, remote tag).</summary>
-    public async Task<IReadOnlyList<CachedObject>> SyncAsync(CancellationToken ct)
+    internal async Task<IReadOnlyList<CachedObject>> SyncAsync(CancellationToken ct)
     {
         var listed = new List<ArchiveObjectInfo>();
         await foreach (var item in target.ListAsync(ArchiveLayout.DataFolder, null, ct))
@@ -102,4 +102,4 @@ public sealed class ArchiveObjectCache(IArchiveTarget target, string cacheRoot)
 }
 
 /// <summary>A data object and its local file.</summary>
-public sealed record CachedObject(string Key, string Path, string ETag, long Size);
+internal sealed record CachedObject(string Key, string Path, string ETag, long Size);

@@ -8,7 +8,7 @@ namespace EventLedger.Archive.Targets;
 /// that is flushed to disk and renamed over the key, so it is atomic. Retention here is only a read-only file mode: a local
 /// directory gives no write-once guarantee, which is what S3 Object Lock is for.
 /// </summary>
-public sealed class LocalDirectoryTarget(string directory) : IArchiveTarget
+internal sealed class LocalDirectoryTarget(string directory) : IArchiveTarget
 {
     private const UnixFileMode ReadOnly = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 

@@ -15,7 +15,7 @@ namespace EventLedger.Archive.Targets;
 /// included, can delete or overwrite them for that long. The bucket must have Object Lock enabled (it can only be enabled when
 /// a bucket is created; <see cref="EnsureReadyAsync"/> creates a missing bucket with it).
 /// </summary>
-public sealed class S3Target : IArchiveTarget
+internal sealed class S3Target : IArchiveTarget
 {
     private readonly IAmazonS3 _s3;
     private readonly ArchiveSettings _settings;

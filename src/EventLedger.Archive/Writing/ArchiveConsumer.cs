@@ -14,7 +14,7 @@ namespace EventLedger.Archive.Writing;
 /// per-shard positions, retries, dead letters, lag, a row in <c>GET /projections</c>), but it buffers across batches and
 /// commits its positions itself once an object is stored (<see cref="IBufferedConsumer"/>). It takes every event.
 /// </summary>
-public sealed class ArchiveConsumer : IBufferedConsumer, IAsyncDisposable
+internal sealed class ArchiveConsumer : IBufferedConsumer, IAsyncDisposable
 {
     public const string ConsumerName = "archive";
 

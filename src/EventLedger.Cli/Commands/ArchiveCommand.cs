@@ -16,7 +16,7 @@ namespace EventLedger.Cli.Commands;
 /// configured archive, else the embedded stack's latest, e.g. the last demo's); <c>archive verify</c> asks a running server to
 /// prove the archive complete against its event store and exits 1 with the list of what is missing or altered.
 /// </summary>
-public static class ArchiveCommand
+internal static class ArchiveCommand
 {
     public static Command Create()
     {

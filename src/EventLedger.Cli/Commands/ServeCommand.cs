@@ -3,13 +3,15 @@ using EventLedger.Server;
 using EventLedger.Cli.Hosting;
 using EventLedger.Archive.Configuration;
 using EventLedger.EmbeddedStack;
+using EventLedger.Reactions.Configuration;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace EventLedger.Cli.Commands;
 
 /// <summary><c>eventledger serve --port N</c>: the API (and projection host) on 127.0.0.1:N until Ctrl-C or SIGTERM.</summary>
-public static class ServeCommand
+internal static class ServeCommand
 {
     public static Command Create()
     {
@@ -20,7 +22,8 @@ public static class ServeCommand
             DefaultValueFactory = _ => "all",
         };
         role.AcceptOnlyFromAmong("all", "api", "host");
-        var command = new Command("serve", "Run the HTTP API and the projection host; starts the local stack unless endpoints are configured") { port, role };
+        var insecure = new Option<bool>("--insecure") { Description = "Turn authentication off: any caller may write, read and operate (local experiments only)" };
+        var command = new Command("serve", "Run the HTTP API and the projection host; starts the local stack unless endpoints are configured") { port, role, insecure };
         command.SetAction(async (parse, ct) =>
         {
             var portValue = parse.GetValue(port);
@@ -31,8 +34,8 @@ public static class ServeCommand
             }
 
             using var loggerFactory = ConsoleLogging.CreateFactory(LogLevel.Information);
-            await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment(), loggerFactory.CreateLogger("LocalStack"), ct);
-            var settings = EventLedgerSettings.FromStack(stack);
+            await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment() with { NeedAwsEmulator = ReactionsConfiguration.NeedsAwsEndpoint(new ConfigurationBuilder().AddEnvironmentVariables().Build()) }, loggerFactory.CreateLogger("LocalStack"), ct);
+            var settings = EventLedgerSettings.FromStack(stack) with { Insecure = parse.GetValue(insecure) };
             settings = settings with { ArchiveDirectory = stack.StartedComponents.Contains(LocalStack.DynamoDbLocal) ? EmbeddedArchive.NewRun(settings.TablePrefix) : null };
             var roles = parse.GetValue(role) switch
             {

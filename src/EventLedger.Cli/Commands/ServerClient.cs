@@ -1,13 +1,19 @@
 using System.CommandLine;
 using System.Net.Http.Json;
 using System.Text.Json;
+using EventLedger.Api.Security;
 
 namespace EventLedger.Cli.Commands;
 
 /// <summary>Operator commands talk to a running <c>eventledger serve</c> over its HTTP API (it holds the processors and the live state).</summary>
-public static class ServerClient
+internal static class ServerClient
 {
     public const string UrlVariable = "EVENTLEDGER_URL";
+
+    /// <summary>A bearer token to send instead of one minted with the local key (for a server that validates tokens from an OIDC issuer).</summary>
+    public const string TokenVariable = "EVENTLEDGER_TOKEN";
+
+    private static int _warnedInsecure;
 
     public static Option<string> UrlOption()
     {
@@ -27,7 +33,25 @@ public static class ServerClient
         return option;
     }
 
-    public static HttpClient Create(string baseAddress) => new() { BaseAddress = new Uri(baseAddress), Timeout = TimeSpan.FromSeconds(30) };
+    /// <summary>
+    /// A client for the server at <paramref name="baseAddress"/> that sends <c>$EVENTLEDGER_TOKEN</c>, else a short-lived
+    /// token (ledger.operate and ledger.read) minted with this machine's local key, which a local server accepts.
+    /// </summary>
+    public static HttpClient Create(string baseAddress)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(baseAddress), Timeout = TimeSpan.FromSeconds(30) };
+        if (Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } token)
+        {
+            http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        }
+        else if (LocalTokenIssuer.FromEnvironment() is { } issuer)
+        {
+            // Long enough for a rebuild the CLI watches; the subject names the operator's account.
+            http.DefaultRequestHeaders.Authorization = issuer.Bearer($"cli:{Environment.UserName}", [LedgerScopes.Operate, LedgerScopes.Read], TimeSpan.FromHours(12));
+        }
+
+        return http;
+    }
 
     /// <summary>Sends a request; on a non-success status writes the problem's detail to <paramref name="error"/> and returns null.</summary>
     public static async Task<JsonElement?> SendAsync(HttpClient http, HttpMethod method, string path, TextWriter error, CancellationToken ct, object? body = null)
@@ -47,6 +71,11 @@ public static class ServerClient
 
         using (response)
         {
+            if (response.Headers.Warning.Count > 0 && Interlocked.Exchange(ref _warnedInsecure, 1) == 0)
+            {
+                await error.WriteLineAsync($"eventledger: warning from the server: {string.Join("; ", response.Headers.Warning.Select(w => w.Text.Trim('"')))}");
+            }
+
             var text = await response.Content.ReadAsStringAsync(ct);
             var json = text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default;
             if (response.IsSuccessStatusCode)
@@ -55,6 +84,11 @@ public static class ServerClient
             }
 
             var detail = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("detail", out var d) ? d.GetString() : text;
+            if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+            {
+                detail += $" The CLI signs with this machine's key (.eventledger/auth/signing-key); for a server elsewhere or one with Auth__Authority, set {TokenVariable} to a token from its issuer.";
+            }
+
             await error.WriteLineAsync($"eventledger: {method} {path} → {(int)response.StatusCode}: {detail}");
             return null;
         }

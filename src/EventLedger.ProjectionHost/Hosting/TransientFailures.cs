@@ -16,7 +16,7 @@ public static class TransientFailures
     public static bool IsTransient(Exception ex) => ex switch
     {
         AnalyticsStoreUnavailableException { IsTransient: true } => true,
-        StoreUnavailableException => true,
+        IStoreFailure { IsTransient: true } => true,
         AmazonServiceException { StatusCode: >= HttpStatusCode.InternalServerError } => true,
         AmazonServiceException a when a.ErrorCode is "ThrottlingException" or "ProvisionedThroughputExceededException" or "RequestLimitExceeded" => true,
         HttpRequestException or SocketException or TimeoutException => true,

@@ -11,7 +11,8 @@ namespace EventLedger.ProjectionHost.Processing;
 /// bisected and finally parked in the dead-letter store while later records keep flowing. Once a batch is applied,
 /// <paramref name="applied"/> (if any) hears of it (the in-process read-your-writes signal).
 /// </summary>
-public sealed class ProjectionBatchProcessor(IProjection projection, Action<IReadOnlyList<StoredEvent>>? applied = null) : IStreamBatchProcessor
+public sealed class ProjectionBatchProcessor(
+    IProjection projection, Action<IReadOnlyList<StoredEvent>>? applied = null, ProjectionMetrics? metrics = null) : IStreamBatchProcessor
 {
     public IProjection Projection => projection;
 
@@ -24,7 +25,7 @@ public sealed class ProjectionBatchProcessor(IProjection projection, Action<IRea
             {
                 // Not an event: DynamoDB's TTL expiring an item (principal dynamodb.amazonaws.com), or an item changed by hand.
                 // Neither is a user action on an invoice, so neither is projected; both are counted (the latter should never be).
-                ProjectionMetrics.NotProjected(projection.Name, IsTimeToLiveDeletion(record) ? "ttl-deletion" : "changed-by-hand");
+                metrics?.NotProjected(projection.Name, IsTimeToLiveDeletion(record) ? "ttl-deletion" : "changed-by-hand");
                 continue;
             }
 
@@ -49,7 +50,7 @@ public sealed class ProjectionBatchProcessor(IProjection projection, Action<IRea
         await projection.ApplyAsync(new ProjectionBatch(events, position), cancellationToken);
         if (events.Count > 0)
         {
-            ProjectionMetrics.Applied(projection.Name, events.Count, events[^1].RecordedAt);
+            metrics?.Applied(projection.Name, events.Count, events[^1].RecordedAt);
             applied?.Invoke(events);
         }
     }

@@ -21,26 +21,28 @@ public sealed partial class ReadModelVersionFollower(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.FollowInterval);
-        try
+        while (true)
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            await Task.Delay(options.FollowInterval, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (stoppingToken.IsCancellationRequested) return;
+            foreach (var readModel in host.ReadModels)
             {
-                foreach (var readModel in host.ReadModels)
+                try
                 {
-                    try
-                    {
-                        await FollowAsync(readModel.Name, stoppingToken);
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException)
-                    {
-                        LogFollowFailed(logger, ex, readModel.Name);
-                    }
+                    await FollowAsync(readModel.Name, stoppingToken);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // One bad interval (say, the registry throttled) must not end following; the next interval tries again.
+                    LogFollowFailed(logger, ex, readModel.Name);
+                }
+                catch (Exception ex)
+                {
+                    // The host is stopping and cancelled the registry read or a subscription start/stop; nothing to follow any more.
+                    LogFollowStopped(logger, ex, readModel.Name);
+                    return;
                 }
             }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
         }
     }
 
@@ -65,7 +67,7 @@ public sealed partial class ReadModelVersionFollower(
 
         // A version whose grace period ended a while ago and is still retiring: the host that switched went away.
         var overdue = clock.GetUtcNow() - (options.FollowInterval * 2);
-        foreach (var version in versions.Where(v => v.Role == VersionRoles.Retiring && v.RetireAfter < overdue))
+        foreach (var version in versions.Where(v => v.Role == VersionRole.Retiring && v.RetireAfter < overdue))
         {
             LogRetiringOverdue(logger, name, version.Version);
             engine.BeginRetire(host.ReadModels.First(r => r.Name == name), version.Version);
@@ -83,8 +85,8 @@ public sealed partial class ReadModelVersionFollower(
         {
             var feed = v.Role switch
             {
-                VersionRoles.Live or VersionRoles.Retiring => true,
-                VersionRoles.Building => v.State == RebuildStates.Running && v.Phase is RebuildPhases.CatchUp or RebuildPhases.Switching,
+                VersionRole.Live or VersionRole.Retiring => true,
+                VersionRole.Building => v.State == RebuildState.Running && v.Phase is RebuildPhase.CatchUp or RebuildPhase.Switching,
                 _ => false,
             };
             if (feed) wanted.Add(v.Version);
@@ -104,4 +106,7 @@ public sealed partial class ReadModelVersionFollower(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Following the version registry for {ReadModel} failed; retrying at the next interval")]
     private static partial void LogFollowFailed(ILogger logger, Exception ex, string readModel);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Following the version registry for {ReadModel} stopped with the host")]
+    private static partial void LogFollowStopped(ILogger logger, Exception ex, string readModel);
 }

@@ -12,20 +12,27 @@ namespace EventLedger.Server.Operations;
 /// <summary>
 /// The archive over HTTP: <c>GET /archive/status</c> verifies it (the report says whether it is complete and lists what is
 /// not), <c>POST /archive/query</c> runs ad hoc SQL over the view <c>events</c>, and <c>POST /projections/archive/rebuild</c>
-/// is refused with a reason (the archive is not a read model to rebuild). 404 when no archive is configured.
+/// is refused with a reason (the archive is not a read model to rebuild). 404 when no archive is configured. The query is
+/// a query (mapped under <c>ledger.read</c>), the rest operations (<c>ledger.operate</c>; ADR 0010).
 /// </summary>
 public static class ArchiveEndpoints
 {
     /// <summary>Most rows <c>POST /archive/query</c> returns unless the request asks for fewer.</summary>
     public const int MaxQueryRows = 10_000;
 
+    /// <summary>The operator's routes: verification, and the refused rebuild.</summary>
     public static IEndpointRouteBuilder MapArchiveEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/archive");
-        group.MapGet("/status", Status);
-        group.MapPost("/query", Query);
+        app.MapGet("/archive/status", Status);
         // A literal segment wins over /projections/{name}/rebuild.
         app.MapPost("/projections/archive/rebuild", RefuseRebuild);
+        return app;
+    }
+
+    /// <summary>The reader's route: ad hoc SQL over the archive.</summary>
+    public static IEndpointRouteBuilder MapArchiveQueryEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/archive/query", Query);
         return app;
     }
 

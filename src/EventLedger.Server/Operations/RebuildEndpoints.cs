@@ -98,5 +98,5 @@ public sealed record RebuildStatusResponse(
     long EventsDone, long EventsTotal, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, string? Error)
 {
     public static RebuildStatusResponse From(ReadModelVersionRecord r, int liveVersion) =>
-        new(r.Name, r.Version, liveVersion, r.State, r.Phase, r.Role, r.SchemaVersion, r.EventsDone, Math.Max(r.EventsTotal, r.EventsDone), r.StartedAt, r.FinishedAt, r.Error);
+        new(r.Name, r.Version, liveVersion, r.State.ToText(), r.Phase.ToText(), r.Role.ToText(), r.SchemaVersion, r.EventsDone, Math.Max(r.EventsTotal ?? 0, r.EventsDone), r.StartedAt, r.FinishedAt, r.Error);
 }

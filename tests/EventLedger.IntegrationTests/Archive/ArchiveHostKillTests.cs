@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using EventLedger.Api.Security;
 using EventLedger.Archive.Format;
 using EventLedger.EmbeddedStack;
 using EventLedger.EventStore;
@@ -33,6 +34,8 @@ public sealed class ArchiveHostKillTests(StackFixture stack)
 
         var port = FreePort.Pick();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+        // The child serves with this checkout's local signing key, as the CLI's operator commands do.
+        http.DefaultRequestHeaders.Authorization = LocalTokenIssuer.FromEnvironment()!.Bearer("archive-kill-test", [LedgerScopes.Operate], TimeSpan.FromHours(1));
         using (var first = StartHost(prefix, directory, port, interval: "900", size: "8KB"))
         {
             // Some objects stored (the size was reached) and the rest delivered into the buffer, which only the interval

@@ -73,7 +73,7 @@ public sealed class ArchiveRebuildTests(StackFixture stack)
 
         foreach (var name in names)
         {
-            var done = await WaitForStateAsync(app.Http, name, RebuildStates.Completed, Rebuild);
+            var done = await WaitForStateAsync(app.Http, name, "completed", Rebuild);
             Assert.Equal(2, done.GetProperty("liveVersion").GetInt32());
             // The bulk load read the archive: its events, not the event store's (which holds more).
             Assert.Equal(archived, done.GetProperty("eventsDone").GetInt64());

@@ -6,6 +6,7 @@ using EventLedger.Archive.Configuration;
 using EventLedger.Archive.Format;
 using EventLedger.Archive.Targets;
 using EventLedger.IntegrationTests.Fixtures;
+using EventLedger.IntegrationTests.Reactions;
 using EventLedger.Projections.Tests.Support;
 using static EventLedger.IntegrationTests.Archive.ArchiveTestSupport;
 using static EventLedger.IntegrationTests.Rebuild.RebuildHarness;
@@ -18,7 +19,7 @@ namespace EventLedger.IntegrationTests.Archive;
 /// test checks the headers on the wire, and that the emulator still stores the object.
 /// </summary>
 [Collection(StackCollection.Name)]
-public sealed class ArchiveS3Tests(StackFixture stack, AwsEmulator s3) : IClassFixture<AwsEmulator>
+public sealed class ArchiveS3Tests(StackFixture stack, AwsEmulatorFixture s3) : IClassFixture<AwsEmulatorFixture>
 {
     [Fact]
     public async Task The_archive_stores_queries_and_verifies_through_S3_and_sees_an_object_deleted_from_the_bucket()

@@ -68,7 +68,8 @@ public sealed class HotTierRetentionTests(StackFixture stack)
     public async Task Time_to_live_deletions_in_a_stream_are_not_projected_nor_taken_for_changes_by_hand()
     {
         var applied = new List<StoredEvent>();
-        var processor = new ProjectionBatchProcessor(new Recording(applied));
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var processor = new ProjectionBatchProcessor(new Recording(applied), metrics: new ProjectionMetrics(services.GetRequiredService<IMeterFactory>()));
         using var counts = new NotProjectedCounter("recording");
         var insert = Record(OperationType.INSERT, "1", EventItem.ToItem(new EventLog().Append("T-1", new EventLedger.Domain.Invoices.VerifierAssigned("USA", "alice"))));
         var expired = Record(OperationType.REMOVE, "2", null, new Identity { Type = "Service", PrincipalId = "dynamodb.amazonaws.com" });

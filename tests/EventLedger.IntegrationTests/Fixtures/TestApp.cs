@@ -1,3 +1,4 @@
+using EventLedger.Api.Security;
 using EventLedger.Projections.Contracts;
 using EventLedger.Server;
 using Microsoft.AspNetCore.Builder;
@@ -14,6 +15,8 @@ public sealed class TestApp : IAsyncDisposable
         App = app;
         Settings = settings;
         Http = new HttpClient { BaseAddress = app.BaseAddress(), Timeout = TimeSpan.FromSeconds(60) };
+        // Existing tests call as a principal with every scope; tests of the security layer make their own tokens.
+        Http.DefaultRequestHeaders.Authorization = app.Services.LocalBearer("integration-tests", LedgerScopes.All, TimeSpan.FromHours(4));
     }
 
     public WebApplication App { get; }

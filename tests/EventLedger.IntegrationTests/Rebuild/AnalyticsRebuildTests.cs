@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using EventLedger.IntegrationTests.Fixtures;
-using EventLedger.ProjectionHost.Rebuilds;
 using EventLedger.Projections.Analytics;
 using Npgsql;
 using static EventLedger.IntegrationTests.Rebuild.RebuildHarness;
@@ -46,7 +45,7 @@ public sealed class AnalyticsRebuildTests(StackFixture fixture)
         var beforeDaily = await app.Http.GetStringAsync(daily);
 
         Assert.Equal(HttpStatusCode.Accepted, (await app.Http.PostAsync("/projections/analytics/rebuild", null)).StatusCode);
-        var completed = await WaitForStateAsync(app.Http, AnalyticsProjection.ProjectionName, RebuildStates.Completed, Long);
+        var completed = await WaitForStateAsync(app.Http, AnalyticsProjection.ProjectionName, "completed", Long);
         Assert.Equal(2, completed.GetProperty("version").GetInt32());
         Assert.True(completed.GetProperty("eventsDone").GetInt64() >= 50);
 

@@ -12,6 +12,7 @@ using EventLedger.Projections;
 using EventLedger.Projections.DynamoDb;
 using EventLedger.Projections.Common;
 using EventLedger.Projections.Contracts;
+using EventLedger.Projections.InvoiceTotals;
 using EventLedger.Projections.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -38,6 +39,26 @@ public static class RebuildHarness
         {
             services.AddSingleton(readModel);
         }
+    };
+
+    /// <summary>
+    /// A read model named <paramref name="name"/> that declares <paramref name="schemaVersion"/>, with the invoice-totals
+    /// projection underneath (a table per version under <paramref name="prefix"/>); <paramref name="around"/> may wrap a
+    /// version's projection.
+    /// </summary>
+    private static readonly InvoiceTotalsProjection Totals = new();
+
+    public static Func<IServiceProvider, HostedReadModel> InvoiceTotalsAs(string prefix, string name, int schemaVersion,
+        Func<int, IProjection, IProjection>? around = null) => sp =>
+    {
+        var db = sp.GetRequiredService<IAmazonDynamoDB>();
+        string Table(int version) => new ReadModelTable(prefix, name, version).TableName;
+        return new HostedReadModel(name, schemaVersion, async (version, ct) =>
+        {
+            await Totals.Table(Table(version)).CreateIfNotExistsAsync(db, ct);
+            IProjection projection = new ProjectionAs(Totals.CreateProjection(db, Table(version)), name, schemaVersion);
+            return new HostedProjection(around?.Invoke(version, projection) ?? projection);
+        }, (version, ct) => Totals.Table(Table(version)).DeleteIfExistsAsync(db, ct));
     };
 
     /// <summary>A skewed mix: a few hot invoices with many transactions, adjustments and voids, many cold ones.</summary>
@@ -177,5 +198,19 @@ public static class RebuildHarness
             return last is { } s && s.GetProperty("state").GetString() == state;
         }, $"rebuild of {readModel} to be {state}", timeout, () => last?.ToString() ?? "no rebuild");
         return last!.Value;
+    }
+}
+
+/// <summary>A projection under another name and schema version, optionally waiting for something before each apply.</summary>
+public sealed class ProjectionAs(IProjection inner, string name, int schemaVersion, Func<CancellationToken, Task>? beforeApply = null) : IProjection
+{
+    public string Name => name;
+
+    public int SchemaVersion => schemaVersion;
+
+    public async ValueTask ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)
+    {
+        if (beforeApply is not null) await beforeApply(cancellationToken);
+        await inner.ApplyAsync(batch, cancellationToken);
     }
 }

@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
-using EventLedger.Server;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.ProjectionHost.Rebuilds;
@@ -77,7 +76,7 @@ public sealed class RebuildTests(StackFixture fixture)
 
         foreach (var name in names)
         {
-            var done = await WaitForStateAsync(app.Http, name, RebuildStates.Completed, Long);
+            var done = await WaitForStateAsync(app.Http, name, "completed", Long);
             Assert.Equal(2, done.GetProperty("version").GetInt32());
             Assert.Equal(2, done.GetProperty("liveVersion").GetInt32());
             Assert.True(done.GetProperty("eventsDone").GetInt64() > 0);
@@ -128,7 +127,7 @@ public sealed class RebuildTests(StackFixture fixture)
 
         var cancel = await app.Http.DeleteAsync($"/projections/{name}/rebuild");
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
-        var cancelled = await WaitForStateAsync(app.Http, name, RebuildStates.Cancelled, Long);
+        var cancelled = await WaitForStateAsync(app.Http, name, "cancelled", Long);
         var doneBefore = cancelled.GetProperty("eventsDone").GetInt64();
         Assert.InRange(doneBefore, 1000, log.Events.Count - 1);
         var record = await app.Get<ReadModelVersionRegistry>().GetVersionAsync(name, 2, CancellationToken.None);
@@ -142,7 +141,7 @@ public sealed class RebuildTests(StackFixture fixture)
         Assert.Equal(2, resumedBody.GetProperty("version").GetInt32());
         Assert.True(resumedBody.GetProperty("eventsDone").GetInt64() >= doneBefore, "resume starts from the saved progress");
 
-        var completed = await WaitForStateAsync(app.Http, name, RebuildStates.Completed, Long);
+        var completed = await WaitForStateAsync(app.Http, name, "completed", Long);
         // Restarting from zero would count doneBefore + all events; a resume re-reads at most one page per segment.
         Assert.InRange(completed.GetProperty("eventsDone").GetInt64(), log.Events.Count, log.Events.Count + (2 * pageSize * options.RebuildSegments));
 
@@ -170,14 +169,14 @@ public sealed class RebuildTests(StackFixture fixture)
         var registry = new ReadModelVersionRegistry(Db, prefix);
         var interrupted = await registry.GetVersionAsync(name, 2, CancellationToken.None);
         Assert.NotNull(interrupted);
-        Assert.Equal(RebuildStates.Running, interrupted.State);
-        Assert.Equal(RebuildPhases.BulkLoad, interrupted.Phase);
+        Assert.Equal(RebuildState.Running, interrupted.State);
+        Assert.Equal(RebuildPhase.BulkLoad, interrupted.Phase);
         doneBefore = interrupted.EventsDone;
         Assert.InRange(doneBefore, 1000, log.Events.Count - 1);
         Assert.Equal(2, (await registry.GetPointerAsync(name, CancellationToken.None)).RebuildingVersion);
 
         await using var second = await TestApp.StartAsync(fixture, "rb-crash", With(options), tablePrefix: prefix);
-        var completed = await WaitForStateAsync(second.Http, name, RebuildStates.Completed, Long);
+        var completed = await WaitForStateAsync(second.Http, name, "completed", Long);
         Assert.InRange(completed.GetProperty("eventsDone").GetInt64(), log.Events.Count, log.Events.Count + (2 * pageSize * options.RebuildSegments));
         Assert.Equal(2, completed.GetProperty("liveVersion").GetInt32());
 
@@ -202,7 +201,7 @@ public sealed class RebuildTests(StackFixture fixture)
             }
 
             Assert.Equal(HttpStatusCode.Accepted, (await first.Http.PostAsync($"/projections/{name}/rebuild", null)).StatusCode);
-            await WaitForStateAsync(first.Http, name, RebuildStates.Completed, Long);
+            await WaitForStateAsync(first.Http, name, "completed", Long);
             Assert.DoesNotContain(name, second.Get<RebuildEngine>().RunningHere);
             await Probe.UntilAsync(() => Task.FromResult(secondHost.RunningVersions(name).SetEquals([1, 2])),
                 "the second host to feed the new live version beside the retiring one", Long,
@@ -220,25 +219,25 @@ public sealed class RebuildTests(StackFixture fixture)
         await Probe.UntilAsync(async () => !await TableExistsAsync(Db, new ReadModelTable(prefix, name, 1).TableName),
             "version 1's table to be dropped", Long);
         var registry = new ReadModelVersionRegistry(Db, prefix);
-        Assert.Equal(VersionRoles.Retired, (await registry.GetVersionAsync(name, 1, CancellationToken.None))!.Role);
+        Assert.Equal(VersionRole.Retired, (await registry.GetVersionAsync(name, 1, CancellationToken.None))!.Role);
     }
 
     [Fact]
     public void The_follower_feeds_the_live_a_catching_up_and_a_retiring_version_only()
     {
-        static ReadModelVersionRecord V(int version, string role, string state, string phase) =>
+        static ReadModelVersionRecord V(int version, VersionRole role, RebuildState state, RebuildPhase phase) =>
             new("m", version, state, role, phase, 1, 0, 0, DateTimeOffset.UnixEpoch, null, null, true, 2, new Dictionary<int, Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>?>());
         var pointer = new ReadModelPointer("m", 3, 1, 5, "h", null);
 
         var wanted = ReadModelVersionFollower.VersionsToFeed(pointer,
         [
-            V(1, VersionRoles.Retired, RebuildStates.Completed, RebuildPhases.Done),
-            V(2, VersionRoles.Retiring, RebuildStates.Completed, RebuildPhases.Done),
-            V(3, VersionRoles.Live, RebuildStates.Completed, RebuildPhases.Done),
-            V(4, VersionRoles.Building, RebuildStates.Cancelled, RebuildPhases.CatchUp),
-            V(5, VersionRoles.Building, RebuildStates.Running, RebuildPhases.CatchUp),
-            V(6, VersionRoles.Building, RebuildStates.Running, RebuildPhases.BulkLoad),
-            V(7, VersionRoles.Building, RebuildStates.Failed, RebuildPhases.Switching),
+            V(1, VersionRole.Retired, RebuildState.Completed, RebuildPhase.Done),
+            V(2, VersionRole.Retiring, RebuildState.Completed, RebuildPhase.Done),
+            V(3, VersionRole.Live, RebuildState.Completed, RebuildPhase.Done),
+            V(4, VersionRole.Building, RebuildState.Cancelled, RebuildPhase.CatchUp),
+            V(5, VersionRole.Building, RebuildState.Running, RebuildPhase.CatchUp),
+            V(6, VersionRole.Building, RebuildState.Running, RebuildPhase.BulkLoad),
+            V(7, VersionRole.Building, RebuildState.Failed, RebuildPhase.Switching),
         ]);
 
         Assert.Equal([2, 3, 5], wanted);
@@ -249,7 +248,7 @@ public sealed class RebuildTests(StackFixture fixture)
     public async Task A_newer_schema_version_in_code_is_rebuilt_at_start_when_configured()
     {
         var prefix = StackFixture.NewPrefix("rb-schema");
-        await using (var first = await TestApp.StartAsync(fixture, "rb-schema", With(FastOptions(), SchemaProbe(1)), tablePrefix: prefix))
+        await using (var first = await TestApp.StartAsync(fixture, "rb-schema", With(FastOptions(), SchemaProbe(prefix, 1)), tablePrefix: prefix))
         {
             for (var t = 0; t < 5; t++)
             {
@@ -263,8 +262,8 @@ public sealed class RebuildTests(StackFixture fixture)
         var registry = new ReadModelVersionRegistry(Db, prefix);
         Assert.Equal(1, (await registry.GetPointerAsync(SchemaProbeName, CancellationToken.None)).LiveSchemaVersion);
 
-        await using var second = await TestApp.StartAsync(fixture, "rb-schema", With(FastOptions(autoRebuild: true), SchemaProbe(2)), tablePrefix: prefix);
-        var completed = await WaitForStateAsync(second.Http, SchemaProbeName, RebuildStates.Completed, Long);
+        await using var second = await TestApp.StartAsync(fixture, "rb-schema", With(FastOptions(autoRebuild: true), SchemaProbe(prefix, 2)), tablePrefix: prefix);
+        var completed = await WaitForStateAsync(second.Http, SchemaProbeName, "completed", Long);
         Assert.Equal(2, completed.GetProperty("version").GetInt32());
         Assert.Equal(2, completed.GetProperty("schemaVersion").GetInt32());
         var pointer = await registry.GetPointerAsync(SchemaProbeName, CancellationToken.None);
@@ -278,26 +277,8 @@ public sealed class RebuildTests(StackFixture fixture)
     private const string SchemaProbeName = "totals-schema";
 
     /// <summary>A read model whose code declares <paramref name="schemaVersion"/> (the invoice-totals projection underneath).</summary>
-    private static readonly InvoiceTotalsProjection Totals = new();
-
-    private static Func<IServiceProvider, HostedReadModel> SchemaProbe(int schemaVersion) => sp =>
-    {
-        var db = sp.GetRequiredService<IAmazonDynamoDB>();
-        var prefix = sp.GetRequiredService<EventLedgerSettings>().TablePrefix;
-        string Table(int version) => new ReadModelTable(prefix, SchemaProbeName, version).TableName;
-        return new HostedReadModel(SchemaProbeName, schemaVersion, async (version, ct) =>
-        {
-            await Totals.Table(Table(version)).CreateIfNotExistsAsync(db, ct);
-            return new HostedProjection(new SchemaVersioned(Totals.CreateProjection(db, Table(version)), schemaVersion));
-        }, (version, ct) => Totals.Table(Table(version)).DeleteIfExistsAsync(db, ct));
-    };
-
-    private sealed class SchemaVersioned(IProjection inner, int schemaVersion) : IProjection
-    {
-        public string Name => SchemaProbeName;
-        public int SchemaVersion => schemaVersion;
-        public ValueTask ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken) => inner.ApplyAsync(batch, cancellationToken);
-    }
+    private static Func<IServiceProvider, HostedReadModel> SchemaProbe(string prefix, int schemaVersion) =>
+        InvoiceTotalsAs(prefix, SchemaProbeName, schemaVersion);
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 

@@ -1,0 +1,4 @@
+namespace EventLedger.ProjectionHost.Rebuilds;
+
+/// <summary>Why a rebuild could not start.</summary>
+public sealed class RebuildConflictException(string message) : Exception(message);

@@ -1,0 +1,65 @@
+using System.Reflection;
+using System.Runtime.ExceptionServices;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+
+namespace EventLedger.IntegrationTests.Rebuild;
+
+/// <summary>
+/// A DynamoDB client that forwards every call to a real one, except a call the test arms it to fail: a transient
+/// DynamoDB error (what a throttled or briefly unreachable table answers), which DynamoDB Local cannot produce on demand.
+/// </summary>
+public class FailingDynamoDb : DispatchProxy
+{
+    private IAmazonDynamoDB _inner = null!;
+    private Func<string, object?, bool>? _armed;
+    private int _injected;
+
+    /// <summary>The client to hand to the code under test, and the switch that arms its failures.</summary>
+    public static (IAmazonDynamoDB Client, FailingDynamoDb Faults) Around(IAmazonDynamoDB inner)
+    {
+        var client = Create<IAmazonDynamoDB, FailingDynamoDb>();
+        var faults = (FailingDynamoDb)(object)client;
+        faults._inner = inner;
+        return (client, faults);
+    }
+
+    /// <summary>How many calls failed on purpose so far.</summary>
+    public int Injected => Volatile.Read(ref _injected);
+
+    /// <summary>Fails the next <c>UpdateItem</c> that <paramref name="matching"/> accepts, once.</summary>
+    public void FailNextUpdate(Func<UpdateItemRequest, bool> matching) =>
+        Arm(nameof(IAmazonDynamoDB.UpdateItemAsync), request => request is UpdateItemRequest update && matching(update));
+
+    /// <summary>Fails the next <c>DescribeTable</c> of <paramref name="tableName"/>, once.</summary>
+    public void FailNextDescribe(string tableName) =>
+        Arm(nameof(IAmazonDynamoDB.DescribeTableAsync), request => request is string name ? name == tableName : request is DescribeTableRequest d && d.TableName == tableName);
+
+    protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+    {
+        ArgumentNullException.ThrowIfNull(targetMethod);
+        if (Volatile.Read(ref _armed) is { } armed && armed(targetMethod.Name, args is { Length: > 0 } ? args[0] : null)
+            && Interlocked.CompareExchange(ref _armed, null, armed) == armed)
+        {
+            Interlocked.Increment(ref _injected);
+            var failure = new InternalServerErrorException("Injected by the test: a transient DynamoDB failure.");
+            var result = typeof(Task).GetMethod(nameof(Task.FromException), 1, [typeof(Exception)])!
+                .MakeGenericMethod(targetMethod.ReturnType.GetGenericArguments()[0]);
+            return result.Invoke(null, [failure]);
+        }
+
+        try
+        {
+            return targetMethod.Invoke(_inner, args);
+        }
+        catch (TargetInvocationException ex) when (ex.InnerException is not null)
+        {
+            // Reflection wraps what the real client threw; the caller must see the client's own exception.
+            ExceptionDispatchInfo.Throw(ex.InnerException);
+            throw;
+        }
+    }
+
+    private void Arm(string method, Func<object?, bool> matching) =>
+        Volatile.Write(ref _armed, (name, request) => name == method && matching(request));
+}
