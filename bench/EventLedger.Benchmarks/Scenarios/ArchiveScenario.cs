@@ -17,6 +17,7 @@ using EventLedger.EmbeddedStack;
 using EventLedger.EventStore.Events;
 using EventLedger.EventStore.Tables;
 using EventLedger.Projections.Contracts;
+using EventLedger.Api.Security;
 using EventLedger.Server;
 using EventLedger.Streams.Leases;
 using Microsoft.Extensions.Configuration;
@@ -122,6 +123,7 @@ public static class ArchiveScenario
         await app.StartAsync(ct);
         var consumer = app.Services.GetRequiredService<ArchiveConsumer>();
         using var http = new HttpClient { BaseAddress = app.BaseAddress(), Timeout = TimeSpan.FromMinutes(30) };
+        http.DefaultRequestHeaders.Authorization = app.Services.LocalBearer("bench", LedgerScopes.All, TimeSpan.FromHours(12));
         long delivered = 0;
         using (Progress.Every(() => $"archived from the stream: {Interlocked.Read(ref delivered):N0}/{eventCount:N0} delivered, {consumer.BufferedEvents:N0} buffered"))
         {
