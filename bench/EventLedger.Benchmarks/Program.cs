@@ -6,7 +6,7 @@ using EventLedger.ProjectionHost.Hosting;
 using Microsoft.Extensions.Logging;
 
 // Usage: dotnet run -c Release --project bench/EventLedger.Benchmarks -- [scenario ...] [--ops N] [--concurrency N]
-// Scenarios: append, catchup, latency, analytics, rebuild, steady, search (default: all). Each scenario gets a fresh local stack (DynamoDB Local slows
+// Scenarios: append, catchup, latency, analytics, rebuild, steady, reactions, search, archive (default: all). Each scenario gets a fresh local stack (DynamoDB Local slows
 // down writes to stream-enabled tables while other stream-enabled tables hold records, so scenarios must not share one). Results go to docs/benchmarks.md, each figure beside its ceiling from the same run.
 var scenarios = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToList();
 int Arg(string name, int fallback) =>
@@ -14,7 +14,7 @@ int Arg(string name, int fallback) =>
 
 var root = RepositoryRootFinder.Find();
 var options = new BenchOptions(Arg("--ops", 3000), Arg("--concurrency", 8), Path.Combine(root, "docs", "benchmarks.md"));
-var known = new[] { "append", "catchup", "latency", "analytics", "rebuild", "steady", "reactions", "search" };
+var known = new[] { "append", "catchup", "latency", "analytics", "rebuild", "steady", "reactions", "search", "archive" };
 if (scenarios.Count == 0) scenarios.AddRange(known);
 if (scenarios.FirstOrDefault(s => !known.Contains(s)) is { } unknown)
 {
@@ -28,7 +28,7 @@ using var loggerFactory = ConsoleLogging.CreateFactory(LogLevel.Warning);
 MachineInfo.WriteTo(options.ReportPath);
 foreach (var scenario in scenarios)
 {
-    await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment() with { RepositoryRoot = root }, loggerFactory.CreateLogger("LocalStack"), cts.Token);
+    await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment() with { RepositoryRoot = root, NeedAwsEmulator = scenario == "archive" }, loggerFactory.CreateLogger("LocalStack"), cts.Token);
     switch (scenario)
     {
         case "append":
@@ -50,6 +50,9 @@ foreach (var scenario in scenarios)
             await ReactionsScenario.RunAsync(stack, options, Arg("--events", 3000), Arg("--rate", 100), Arg("--seconds", 30), cts.Token);
             break;
         case "search": await SearchScenario.RunAsync(stack, options, Arg("--events", 1_000_000), Arg("--search-batch", 1000), cts.Token); break;
+        case "archive":
+            await ArchiveScenario.RunAsync(stack, options, Arg("--events", 1_000_000), Arg("--throughput-events", 200_000), cts.Token);
+            break;
         case "latency":
             await LatencyScenario.RunAsync(stack, options, Arg("--rate", 100), Arg("--seconds", 30), new ProjectionHostOptions(), cts.Token);
             break;

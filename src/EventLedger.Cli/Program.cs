@@ -10,6 +10,7 @@ var root = new RootCommand("EventLedger: an event-sourced invoice ledger on Dyna
     ProjectionsCommand.Create(),
     DeadLettersCommand.Create(),
     AnalyticsCommand.Create(),
+    ArchiveCommand.Create(),
     TokenCommand.Create(),
     ReactionsCommand.Create(),
     SearchCommand.Create(),

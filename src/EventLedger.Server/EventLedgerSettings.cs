@@ -15,6 +15,9 @@ public sealed record EventLedgerSettings
 
     public string? PostgresConnectionString { get; init; }
 
+    /// <summary>A local archive directory for when no archive is configured: the embedded stack's (demo and serve set it).</summary>
+    public string? ArchiveDirectory { get; init; }
+
     /// <summary>http://host:port of the SQS/SNS endpoint (emulator) for reactions, or null for AWS itself.</summary>
     public string? AwsEndpoint { get; init; }
 

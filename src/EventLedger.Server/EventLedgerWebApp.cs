@@ -1,4 +1,5 @@
 using Amazon.DynamoDBv2;
+using EventLedger.Archive.Writing;
 using EventLedger.Api;
 using EventLedger.Api.Security;
 using EventLedger.Application;
@@ -76,7 +77,7 @@ public static class EventLedgerWebApp
         }
 
         services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(CommandMetrics.MeterName, StreamsMetrics.MeterName, ProjectionMetrics.MeterName)
+            .AddMeter(CommandMetrics.MeterName, StreamsMetrics.MeterName, ProjectionMetrics.MeterName, ArchiveMetrics.MeterName)
             .AddPrometheusExporter());
 
         // Last, so tests and embedders can add read models or replace options.
@@ -95,6 +96,8 @@ public static class EventLedgerWebApp
 
         app.MapGroup("").RequireScope(LedgerScopes.Operate).MapProjectionEndpoints();
         app.MapGroup("").RequireScope(LedgerScopes.Operate).MapReactionsEndpoints();
+        app.MapGroup("").RequireScope(LedgerScopes.Operate).MapArchiveEndpoints();
+        app.MapGroup("").RequireScope(LedgerScopes.Read).MapArchiveQueryEndpoints();
         app.MapPrometheusScrapingEndpoint().RequireScope(LedgerScopes.Operate);
         app.UseEventLedgerSecurity();
         return app;

@@ -1,7 +1,9 @@
 using Amazon.DynamoDBv2;
+using EventLedger.Archive;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.Projections.Analytics;
 using EventLedger.Projections;
+using EventLedger.Projections.Common;
 using EventLedger.Projections.Contracts;
 using EventLedger.Projections.Search;
 using EventLedger.Reactions.Hosting;
@@ -30,7 +32,8 @@ public static class ReadModelComposition
             sp.GetRequiredService<IAmazonDynamoDB>(),
             sp.GetService<NpgsqlDataSource>(),
             settings.TablePrefix,
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetService<HotTierRetention>()));
         foreach (var readModel in readModels)
         {
             if (readModel is IPostgresReadModel && settings.PostgresConnectionString is null)
@@ -46,6 +49,11 @@ public static class ReadModelComposition
         // Reactions are declared in projections/EventLedger.Projections/Reactions; which ones run, and where they deliver,
         // is configuration (Reactions__…), so they are registered from it.
         services.AddReactions(configuration, settings.TablePrefix, settings.AwsEndpoint);
+
+        // The seven-year archive (Archive__…, else the embedded stack's directory) is one more consumer of the stream; hot-tier
+        // retention (Retention__…) puts a TTL on invoice-history rows while the archive keeps the events.
+        services.AddArchive(configuration, settings.ArchiveDirectory);
+        services.AddSingleton(configuration.GetSection(HotTierRetention.Section).Get<HotTierRetention>()?.Validated() ?? new HotTierRetention());
         return services;
     }
 }

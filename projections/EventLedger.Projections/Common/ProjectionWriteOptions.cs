@@ -19,6 +19,9 @@ public sealed record ProjectionWriteOptions
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>A TTL for the rows written (hot-tier retention); rows already past it are not written at all.</summary>
+    public RowTimeToLive? TimeToLive { get; init; }
+
     internal ProjectionWriteOptions Validated()
     {
         if (MaxConcurrentCalls is < 1 or > 256)

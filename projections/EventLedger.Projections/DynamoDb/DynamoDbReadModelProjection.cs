@@ -59,7 +59,18 @@ internal sealed class DynamoDbReadModelProjection<TRow>(
                 var after = events.Aggregate(before, readModel.Apply);
                 if (after is not null && !after.Equals(before))
                 {
-                    puts.Add(rows.ToItem(after));
+                    var item = rows.ToItem(after);
+                    if (_options.TimeToLive is { } ttl && ttl.ExpiresAt(item) is { } expiresAt)
+                    {
+                        if (expiresAt <= DateTimeOffset.UtcNow.ToUnixTimeSeconds())
+                        {
+                            continue; // expired already (a replay of old history): DynamoDB would only delete it again
+                        }
+
+                        item[ttl.Attribute] = new AttributeValue { N = expiresAt.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                    }
+
+                    puts.Add(item);
                 }
             }
 

@@ -55,7 +55,8 @@ internal static class ProjectionsCommand
         var name = new Argument<string>("name") { Description = "Read model to rebuild, e.g. invoice-totals" };
         var status = new Option<bool>("--status") { Description = "Show the latest rebuild's progress and exit (starts nothing)" };
         var restart = new Option<bool>("--restart") { Description = "Drop a cancelled or failed half-built version and start over instead of resuming" };
-        var command = new Command("rebuild", "Rebuild a read model side by side from the event store, switch readers when caught up, and show progress") { name, status, restart, url };
+        var source = new Option<string>("--source") { Description = "Where the bulk load reads history: event-store (default) or archive (then the stream after the archive's position)", DefaultValueFactory = _ => "event-store" };
+        var command = new Command("rebuild", "Rebuild a read model side by side from the event store, switch readers when caught up, and show progress") { name, status, restart, source, url };
         command.SetAction(async (parse, ct) =>
         {
             var readModel = parse.GetValue(name)!;
@@ -68,7 +69,8 @@ internal static class ProjectionsCommand
                 return 0;
             }
 
-            if (await ServerClient.SendAsync(http, HttpMethod.Post, parse.GetValue(restart) ? path + "?restart=true" : path, parse.InvocationConfiguration.Error, ct) is not { } started) return 1;
+            var start = $"{path}?restart={(parse.GetValue(restart) ? "true" : "false")}&source={Uri.EscapeDataString(parse.GetValue(source)!)}";
+            if (await ServerClient.SendAsync(http, HttpMethod.Post, start, parse.InvocationConfiguration.Error, ct) is not { } started) return 1;
             AnsiConsole.MarkupLine($"Rebuilding [bold]{Markup.Escape(readModel)}[/] as version {started.GetProperty("version")} (live: {started.GetProperty("liveVersion")}). Ctrl-C stops watching; the rebuild keeps running on the server.");
             return await WatchAsync(http, path, ct);
         });

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EventLedger.Server;
 using EventLedger.Cli.Hosting;
+using EventLedger.Archive.Configuration;
 using EventLedger.EmbeddedStack;
 using EventLedger.Reactions.Configuration;
 using Microsoft.Extensions.Configuration;
@@ -35,6 +36,7 @@ internal static class ServeCommand
             using var loggerFactory = ConsoleLogging.CreateFactory(LogLevel.Information);
             await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment() with { NeedAwsEmulator = ReactionsConfiguration.NeedsAwsEndpoint(new ConfigurationBuilder().AddEnvironmentVariables().Build()) }, loggerFactory.CreateLogger("LocalStack"), ct);
             var settings = EventLedgerSettings.FromStack(stack) with { Insecure = parse.GetValue(insecure) };
+            settings = settings with { ArchiveDirectory = stack.StartedComponents.Contains(LocalStack.DynamoDbLocal) ? EmbeddedArchive.NewRun(settings.TablePrefix) : null };
             var roles = parse.GetValue(role) switch
             {
                 "api" => EventLedgerRoles.Api,

@@ -5,6 +5,7 @@ using System.Text.Json;
 using EventLedger.Api.Security;
 using EventLedger.Server;
 using EventLedger.Cli.Hosting;
+using EventLedger.Archive.Configuration;
 using EventLedger.EmbeddedStack;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -37,6 +38,7 @@ internal static class DemoCommand
         AnsiConsole.MarkupLine($"  DynamoDB: [grey]{Markup.Escape(stack!.DynamoDbEndpoint ?? "AWS")}[/]  PostgreSQL: [grey]{Markup.Escape(Redact(stack.PostgresConnectionString))}[/]");
 
         var settings = EventLedgerSettings.FromStack(stack, $"demo{DateTime.UtcNow:HHmmss}-");
+        settings = settings with { ArchiveDirectory = stack.StartedComponents.Contains(LocalStack.DynamoDbLocal) ? EmbeddedArchive.NewRun(settings.TablePrefix) : null };
         await using var reactions = await ReactionsDemo.StartAsync(settings.AwsEndpoint, settings.TablePrefix, ct);
         await using var app = await EventLedgerWebApp.BuildAsync(settings, port: 0, LogLevel.Warning, ct, configureServices: reactions.Configure);
         await app.StartAsync(ct);
@@ -70,6 +72,7 @@ internal static class DemoCommand
         await PrintAnalyticsAsync(http, sample, mismatches, ct);
         await PrintSearchAsync(http, lastVersion, mismatches, ct);
         await reactions.RunAsync(http, sample.Commands.Count(c => c.GetProperty("command").GetString() == "recordTransaction") + 1, mismatches, ct);
+        await DemoArchive.PrintAsync(http, lastVersion.Values.Sum() + reactions.EventsRecorded, mismatches, ct);
 
         AnsiConsole.WriteLine();
         if (mismatches.Count == 0)

@@ -79,6 +79,9 @@ internal sealed class ReactionsDemo : IAsyncDisposable
     }
 
     /// <summary>Records the seed's zero value on invoice 1212121, then shows the alert and the payment requests that arrived.</summary>
+    /// <summary>Events this step recorded (the zero-amount transaction), for the steps that count every event sent.</summary>
+    public int EventsRecorded { get; private set; }
+
     public async Task RunAsync(HttpClient http, int expectedPaymentRequests, List<string> mismatches, CancellationToken ct)
     {
         AnsiConsole.MarkupLine("\n[bold]Reactions[/]: zero-amount alerts → webhook [grey]" + Markup.Escape(AlertsUrl) + "[/], payment requests → SQS [grey]" +
@@ -86,6 +89,7 @@ internal sealed class ReactionsDemo : IAsyncDisposable
         var zero = await http.PostAsJsonAsync("/invoices/1212121/transactions",
             new { transactionId = "Client1_trans3xxxx", amount = 0m, currency = "USD", country = "USA", invoiceDate = "2016-06-06" }, ct);
         AnsiConsole.MarkupLine($"  POST /invoices/1212121/transactions (Client1_trans3xxxx, amount 0) → {(int)zero.StatusCode}");
+        if (zero.IsSuccessStatusCode) EventsRecorded++;
 
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (_alerts.IsEmpty && DateTime.UtcNow < deadline)

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Amazon.Runtime;
+using EventLedger.Archive.Configuration;
 using EventLedger.EmbeddedStack;
 using EventLedger.Projections.Analytics;
 
@@ -13,6 +14,11 @@ internal static class CliErrors
         if (FirstOf<AnalyticsStoreException>(ex) is { } analytics)
         {
             return $"PostgreSQL (analytics): {analytics.Message}. Check EVENTLEDGER_POSTGRES, or unset it to use the embedded local stack.";
+        }
+
+        if (FirstOf<ArchiveConfigurationException>(ex) is { } archive)
+        {
+            return archive.Message;
         }
 
         if (FirstOf<EmbeddedStackException>(ex) is { } stack)

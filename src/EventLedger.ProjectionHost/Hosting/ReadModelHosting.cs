@@ -9,7 +9,8 @@ using Npgsql;
 namespace EventLedger.ProjectionHost.Hosting;
 
 /// <summary>Where the read models' stores are: DynamoDB for row read models, PostgreSQL (when configured) for the others.</summary>
-public sealed record ReadModelStores(IAmazonDynamoDB DynamoDb, NpgsqlDataSource? Postgres, string TablePrefix, ILoggerFactory LoggerFactory);
+public sealed record ReadModelStores(IAmazonDynamoDB DynamoDb, NpgsqlDataSource? Postgres, string TablePrefix, ILoggerFactory LoggerFactory,
+    HotTierRetention? Retention = null);
 
 /// <summary>
 /// Turns a declared read model (<see cref="IReadModel"/>) into what the host and the rebuild engine run
@@ -23,8 +24,9 @@ public static class ReadModelHosting
     {
         IDynamoDbReadModel dynamo => HostDynamoDb(dynamo, stores),
         IPostgresReadModel postgres => stores.Postgres is { } dataSource ? HostPostgres(postgres, dataSource, stores) : null,
+        IBufferedConsumer buffered => HostBuffered(buffered),
         _ => throw new NotSupportedException(
-            $"Read model '{readModel.Name}' ({readModel.GetType().Name}) derives from no store base: use DynamoDbReadModel<TRow> or IPostgresReadModel."),
+            $"Read model '{readModel.Name}' ({readModel.GetType().Name}) derives from no store base: use DynamoDbReadModel<TRow>, IPostgresReadModel or IBufferedConsumer."),
     };
 
     private static HostedReadModel HostDynamoDb(IDynamoDbReadModel readModel, ReadModelStores stores) => new(
@@ -34,7 +36,13 @@ public static class ReadModelHosting
         {
             var table = new ReadModelTable(stores.TablePrefix, readModel.Name, version).TableName;
             await readModel.Table(table).CreateIfNotExistsAsync(stores.DynamoDb, ct);
-            return new HostedProjection(readModel.CreateProjection(stores.DynamoDb, table));
+            var timeToLive = stores.Retention?.For(readModel.Name);
+            if (timeToLive is not null)
+            {
+                await timeToLive.EnableAsync(stores.DynamoDb, table, ct);
+            }
+
+            return new HostedProjection(readModel.CreateProjection(stores.DynamoDb, table, timeToLive is null ? null : new ProjectionWriteOptions { TimeToLive = timeToLive }));
         },
         (version, ct) => readModel.Table(new ReadModelTable(stores.TablePrefix, readModel.Name, version).TableName).DeleteIfExistsAsync(stores.DynamoDb, ct));
 
@@ -56,5 +64,16 @@ public static class ReadModelHosting
         {
             var open = await readModel.OpenAsync(dataSource, stores.TablePrefix, version, stores.LoggerFactory, ct);
             await open.Checkpoints.SaveAsync(new StreamPosition(subscription, shard, sequenceNumber), ct);
+        });
+
+    // The consumer moves its positions itself once what it buffered is stored; the subscription only reads them, and asks it
+    // to store what it holds when a closed shard ends. No drop and no seed: a buffered consumer is not rebuilt.
+    private static HostedReadModel HostBuffered(IBufferedConsumer consumer) => new(
+        consumer.Name,
+        consumer.SchemaVersion,
+        async (version, ct) =>
+        {
+            var open = await consumer.OpenAsync(version, ct);
+            return new HostedProjection(open.Projection, new ProcessorCommittedCheckpointStore(open.Positions.GetAsync, open.Positions.EndShardAsync));
         });
 }

@@ -1,5 +1,6 @@
 using EventLedger.EventStore.Events;
 using EventLedger.Projections.Contracts;
+using EventLedger.Streams.Client.Model;
 using EventLedger.Streams.Reader;
 
 namespace EventLedger.ProjectionHost.Processing;
@@ -20,6 +21,14 @@ public sealed class ProjectionBatchProcessor(
         var events = new List<StoredEvent>(batch.Records.Count);
         foreach (var record in batch.Records)
         {
+            if (record.EventName == OperationType.REMOVE || record.EventName == OperationType.MODIFY)
+            {
+                // Not an event: DynamoDB's TTL expiring an item (principal dynamodb.amazonaws.com), or an item changed by hand.
+                // Neither is a user action on an invoice, so neither is projected; both are counted (the latter should never be).
+                metrics?.NotProjected(projection.Name, IsTimeToLiveDeletion(record) ? "ttl-deletion" : "changed-by-hand");
+                continue;
+            }
+
             var image = record.Dynamodb.NewImage;
             if (image is null || !EventItem.IsEvent(image))
             {
@@ -45,4 +54,9 @@ public sealed class ProjectionBatchProcessor(
             applied?.Invoke(events);
         }
     }
+
+    /// <summary>A REMOVE by DynamoDB's Time to Live, as its stream record says: <c>userIdentity {type: Service, principalId: dynamodb.amazonaws.com}</c>.</summary>
+    public static bool IsTimeToLiveDeletion(Record record) =>
+        record.EventName == OperationType.REMOVE &&
+        record.UserIdentity is { Type: "Service", PrincipalId: "dynamodb.amazonaws.com" };
 }

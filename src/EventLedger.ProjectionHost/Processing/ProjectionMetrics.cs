@@ -3,14 +3,15 @@ using System.Diagnostics.Metrics;
 namespace EventLedger.ProjectionHost.Processing;
 
 /// <summary>
-/// Events applied per read model, and how far behind the newest applied event was when applied (meter
-/// <c>EventLedger.Projections</c>, created through the host's <see cref="IMeterFactory"/>).
+/// Events applied per read model, how far behind the newest applied event was when applied, and stream records that are
+/// not events (meter <c>EventLedger.Projections</c>, created through the host's <see cref="IMeterFactory"/>).
 /// </summary>
 public sealed class ProjectionMetrics
 {
     public const string MeterName = "EventLedger.Projections";
     private readonly Counter<long> _eventsApplied;
     private readonly Histogram<double> _applyLag;
+    private readonly Counter<long> _notProjected;
     private readonly TimeProvider _clock;
 
     public ProjectionMetrics(IMeterFactory meters, TimeProvider? clock = null)
@@ -18,6 +19,8 @@ public sealed class ProjectionMetrics
         var meter = meters.Create(MeterName);
         _eventsApplied = meter.CreateCounter<long>("eventledger.projections.events_applied", "{event}", "Events applied to a read model");
         _applyLag = meter.CreateHistogram<double>("eventledger.projections.apply_lag", "ms", "Time from an event's append to its application in a read model");
+        _notProjected = meter.CreateCounter<long>("eventledger.projections.records_not_projected", "{record}",
+            "Stream records that are not events (reason ttl-deletion: DynamoDB's TTL; changed-by-hand: a REMOVE or MODIFY by anyone else)");
         _clock = clock ?? TimeProvider.System;
     }
 
@@ -27,4 +30,7 @@ public sealed class ProjectionMetrics
         _eventsApplied.Add(count, tag);
         _applyLag.Record(Math.Max(0, (_clock.GetUtcNow() - newestRecordedAt).TotalMilliseconds), tag);
     }
+
+    public void NotProjected(string readModel, string reason) =>
+        _notProjected.Add(1, new KeyValuePair<string, object?>("read_model", readModel), new KeyValuePair<string, object?>("reason", reason));
 }

@@ -27,6 +27,7 @@ public sealed partial class RebuildEngine : IHostedService
     private readonly RebuildOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<RebuildEngine> _logger;
+    private readonly IReadOnlyList<IReplaySource> _replaySources;
     private readonly RebuildPipeline _pipeline;
     private readonly RetirePhase _retire;
     private readonly BackgroundWork _background;
@@ -45,9 +46,11 @@ public sealed partial class RebuildEngine : IHostedService
         ProjectionHostOptions hostOptions,
         RebuildOptions options,
         TimeProvider clock,
-        ILogger<RebuildEngine> logger)
+        ILogger<RebuildEngine> logger,
+        IEnumerable<IReplaySource>? replaySources = null)
     {
         (_host, _registry, _options, _clock, _logger) = (host, registry, options, clock, logger);
+        _replaySources = [.. replaySources ?? []];
         var subscriptions = new VersionSubscriptions(dynamoDb, hostOptions);
         _retire = new RetirePhase(host, registry, subscriptions, options, clock, logger);
         _background = new BackgroundWork(_stopping.Token, logger);
@@ -100,11 +103,18 @@ public sealed partial class RebuildEngine : IHostedService
         }
     }
 
-    /// <summary>Starts (or resumes) a rebuild of <paramref name="name"/>. <paramref name="restart"/> drops a half-built version and starts over.</summary>
+    /// <summary>
+    /// Starts (or resumes) a rebuild of <paramref name="name"/>. <paramref name="restart"/> drops a half-built version and starts
+    /// over. <paramref name="source"/> names an <see cref="IReplaySource"/> to bulk-load from instead of the event store (a new
+    /// rebuild only; a resumed one reads on from where it was).
+    /// </summary>
     /// <exception cref="KeyNotFoundException">No such read model on this host.</exception>
     /// <exception cref="RebuildConflictException">A rebuild of it runs already.</exception>
-    public async Task<ReadModelVersionRecord> StartRebuildAsync(string name, bool restart, CancellationToken ct)
+    /// <exception cref="ArgumentException">No replay source has that name.</exception>
+    /// <exception cref="ReplaySourceUnavailableException">The replay source cannot serve a rebuild now.</exception>
+    public async Task<ReadModelVersionRecord> StartRebuildAsync(string name, bool restart, CancellationToken ct, string? source = null)
     {
+        var replaySource = ReplaySourceNamed(source);
         var readModel = ReadModelNamed(name);
         await _gate.WaitAsync(ct);
         try
@@ -120,6 +130,17 @@ public sealed partial class RebuildEngine : IHostedService
                 .Where(v => v.Version > pointer.LiveVersion && v.Role == VersionRole.Building && v.State != RebuildState.Completed)
                 .MaxBy(v => v.Version);
             var version = building?.Version ?? Math.Max(pointer.LiveVersion, versions.Count == 0 ? 0 : versions.Max(v => v.Version)) + 1;
+            if (replaySource is not null)
+            {
+                if (building is not null && !restart)
+                {
+                    throw new RebuildConflictException(
+                        $"Version {building.Version} of '{name}' is half built; it resumes from where it was. Add --restart to start over from '{replaySource.Name}'.");
+                }
+
+                await replaySource.PositionsAsync(ct); // refuses now, with its reason, before anything is claimed or written
+            }
+
             if (!await _registry.TryClaimAsync(name, version, _owner, _clock.GetUtcNow(), _options.RebuildStaleAfter, ct))
             {
                 var holder = await _registry.GetPointerAsync(name, ct);
@@ -148,7 +169,7 @@ public sealed partial class RebuildEngine : IHostedService
 
             // The run is registered before it starts, so its end (which unregisters it) cannot come first.
             var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var run = new RebuildRun(new RebuildTarget(readModel, pointer.LiveVersion, version), _stopping.Token);
+            var run = new RebuildRun(new RebuildTarget(readModel, pointer.LiveVersion, version, replaySource ?? ResumedSource(building)), _stopping.Token);
             run.Completion = Task.Run(async () =>
             {
                 await registered.Task;
@@ -257,6 +278,16 @@ public sealed partial class RebuildEngine : IHostedService
 
     /// <summary>A rebuild is marked in the lock and has not switched yet (a lock left behind after a switch is not one).</summary>
     private static bool LeftRunning(ReadModelPointer pointer) => pointer.RebuildingVersion > pointer.LiveVersion;
+
+    private IReplaySource? ReplaySourceNamed(string? name) =>
+        name is null or "event-store" ? null
+        : _replaySources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal))
+          ?? throw new ArgumentException(
+              $"No replay source is named '{name}'. Known: event-store{string.Concat(_replaySources.Select(s => ", " + s.Name))}.", nameof(name));
+
+    /// <summary>The source a resumed rebuild was reading from, known by its saved resume tokens (none: the event store).</summary>
+    private IReplaySource? ResumedSource(ReadModelVersionRecord record) =>
+        _replaySources.FirstOrDefault(s => record.Resume.Values.Any(r => r is not null && s.Owns(r)));
 
     private HostedReadModel ReadModelNamed(string name) =>
         _host.ReadModels.FirstOrDefault(r => r.Name == name)

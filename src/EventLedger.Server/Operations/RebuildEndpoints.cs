@@ -22,7 +22,7 @@ public static class RebuildEndpoints
         return app;
     }
 
-    private static async Task<IResult> Start(string name, bool? restart, IServiceProvider services, ReadModelVersionRegistry registry, CancellationToken ct)
+    private static async Task<IResult> Start(string name, bool? restart, string? source, IServiceProvider services, ReadModelVersionRegistry registry, CancellationToken ct)
     {
         if (!Known(services, name)) return UnknownReadModel(name);
         if (services.GetService<RebuildEngine>() is not { } engine)
@@ -32,13 +32,21 @@ public static class RebuildEndpoints
 
         try
         {
-            var record = await engine.StartRebuildAsync(name, restart ?? false, ct);
+            var record = await engine.StartRebuildAsync(name, restart ?? false, ct, source);
             var live = (await registry.GetPointerAsync(name, ct)).LiveVersion;
             return TypedResults.Accepted($"/projections/{name}/rebuild", RebuildStatusResponse.From(record, live));
         }
         catch (RebuildConflictException ex)
         {
             return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict, title: "A rebuild is already running");
+        }
+        catch (ArgumentException ex) when (ex.ParamName == "name")
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["source"] = [ex.Message] });
+        }
+        catch (ReplaySourceUnavailableException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict, title: $"The {source} cannot serve a rebuild now");
         }
     }
 

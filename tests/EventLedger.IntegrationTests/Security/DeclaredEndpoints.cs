@@ -61,7 +61,8 @@ public static class DeclaredEndpoints
         var path = endpoint.Pattern.TrimEnd('/');
         if (path == "/health") return "anonymous";
         if (path.StartsWith("/invoices", StringComparison.Ordinal)) return HttpMethods.IsGet(endpoint.Method) ? LedgerScopes.Read : LedgerScopes.Write;
-        if (path.StartsWith("/analytics", StringComparison.Ordinal)) return LedgerScopes.Read;
+        if (path.StartsWith("/analytics", StringComparison.Ordinal) || path == "/archive/query") return LedgerScopes.Read;
+        if (path.StartsWith("/archive", StringComparison.Ordinal)) return LedgerScopes.Operate;
         if (path.StartsWith("/projections", StringComparison.Ordinal) || path.StartsWith("/dead-letters", StringComparison.Ordinal)
             || path.StartsWith("/reactions", StringComparison.Ordinal) || path == "/metrics")
         {

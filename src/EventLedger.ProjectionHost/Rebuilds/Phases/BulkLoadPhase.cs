@@ -12,7 +12,8 @@ namespace EventLedger.ProjectionHost.Rebuilds.Phases;
 /// Phase 2: loads the new version from a parallel scan of the event store. Each segment applies its pages in order
 /// (reading the next page ahead) through <see cref="SegmentOrderGuard"/>, as one <c>ApplyAsync</c> batch or through
 /// <see cref="IBulkLoadProjection"/>, and records its last evaluated key after every page, so a stopped load resumes there.
-/// Done, it records the catch-up phase.
+/// A rebuild from a <see cref="IReplaySource"/> reads the source's segments instead (pages already in per-invoice order,
+/// each with its own resume token). Done, it records the catch-up phase.
 /// </summary>
 internal sealed partial class BulkLoadPhase(
     IAmazonDynamoDB dynamoDb,
@@ -65,6 +66,18 @@ internal sealed partial class BulkLoadPhase(
                 start = saved;
             }
 
+            if (target.Source is { } source)
+            {
+                await foreach (var replayed in source.ReadAsync(segment, segments, start, ct))
+                {
+                    await ApplyAsync(projection, replayed.Events, ct);
+                    await registry.RecordProgressAsync(target.Name, target.Version, segment, replayed.Resume, replayed.Read, ct);
+                    progress.Add(replayed.Read);
+                }
+
+                return;
+            }
+
             var next = ScanAsync(segment, segments, start, ct);
             while (true)
             {
@@ -76,15 +89,7 @@ internal sealed partial class BulkLoadPhase(
                 }
 
                 var events = (page.Items ?? []).Where(EventItem.IsEvent).Select(EventItem.FromItem).ToList();
-                var ordered = await guard.InOrderAsync(events, ct);
-                if (ordered.Count > 0 && projection is IBulkLoadProjection bulk)
-                {
-                    await bulk.BulkLoadAsync(ordered, ct);
-                }
-                else if (ordered.Count > 0)
-                {
-                    await projection.ApplyAsync(new ProjectionBatch(ordered, null), ct);
-                }
+                await ApplyAsync(projection, await guard.InOrderAsync(events, ct), ct);
 
                 await registry.RecordProgressAsync(target.Name, target.Version, segment, lastKey, events.Count, ct);
                 progress.Add(events.Count);
@@ -96,6 +101,18 @@ internal sealed partial class BulkLoadPhase(
             // One failed segment fails the load: stop the others rather than let them scan on for nothing (each keeps its resume state).
             await loading.CancelAsync();
             throw new InvalidOperationException($"Bulk load of '{target.Name}' v{target.Version}, scan segment {segment} of {segments}, failed: {ex.Message}", ex);
+        }
+    }
+
+    private static async Task ApplyAsync(IProjection projection, IReadOnlyList<StoredEvent> ordered, CancellationToken ct)
+    {
+        if (ordered.Count > 0 && projection is IBulkLoadProjection bulk)
+        {
+            await bulk.BulkLoadAsync(ordered, ct);
+        }
+        else if (ordered.Count > 0)
+        {
+            await projection.ApplyAsync(new ProjectionBatch(ordered, null), ct);
         }
     }
 

@@ -7,7 +7,9 @@ namespace EventLedger.ProjectionHost.Rebuilds.Phases;
 
 /// <summary>
 /// Phase 1: creates the new version's store beside the live one and, before any scan, copies the live version's
-/// checkpoint per shard to the new version's subscription, so its catch-up later replays everything appended since.
+/// checkpoint per shard to the new version's subscription, so its catch-up later replays everything appended since. A
+/// rebuild from a replay source is seeded with the source's positions instead: the catch-up reads the stream after what
+/// the source replays.
 /// </summary>
 internal sealed partial class CreateAndSeedPhase(ReadModelVersionRegistry registry, VersionSubscriptions subscriptions, ILogger logger)
 {
@@ -30,23 +32,26 @@ internal sealed partial class CreateAndSeedPhase(ReadModelVersionRegistry regist
         // Leases left by an earlier attempt at this version would carry checkpoints from after the scan began.
         await subscriptions.DeleteLeasesAsync(target.ReadModel, target.Version, ct);
         var checkpoints = subscriptions.CheckpointsOf(created);
-        var live = await subscriptions.CheckpointedShardsAsync(target.ReadModel, target.Live, ct);
-        foreach (var (lease, checkpoint) in live)
+        var positions = target.Source is { } source
+            ? await source.PositionsAsync(ct)
+            : (await subscriptions.CheckpointedShardsAsync(target.ReadModel, target.Live, ct))
+                .Select(s => new ReplayPosition(s.Lease.ShardId, s.Lease.ParentShardId, s.Checkpoint)).ToList();
+        foreach (var (shardId, parentShardId, checkpoint) in positions)
         {
-            await subscriptions.Leases.CreateIfMissingAsync(new Lease(subscription, lease.ShardId) { ParentShardId = lease.ParentShardId }, ct);
+            await subscriptions.Leases.CreateIfMissingAsync(new Lease(subscription, shardId) { ParentShardId = parentShardId }, ct);
             if (target.ReadModel.SeedCheckpointAsync is { } seed)
             {
-                await seed(target.Version, subscription, lease.ShardId, checkpoint, ct);
+                await seed(target.Version, subscription, shardId, checkpoint, ct);
             }
             else
             {
-                await checkpoints.SaveAsync(subscription, lease.ShardId, checkpoint, ct);
+                await checkpoints.SaveAsync(subscription, shardId, checkpoint, ct);
             }
         }
 
-        LogSeeded(logger, target.Name, target.Version, live.Count);
+        LogSeeded(logger, target.Name, target.Version, positions.Count, target.Source?.Name ?? "the live version");
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuild of {ReadModel} v{Version}: seeded {Shards} shard checkpoints from the live version")]
-    private static partial void LogSeeded(ILogger logger, string readModel, int version, int shards);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuild of {ReadModel} v{Version}: seeded {Shards} shard checkpoints from {Source}")]
+    private static partial void LogSeeded(ILogger logger, string readModel, int version, int shards, string source);
 }
