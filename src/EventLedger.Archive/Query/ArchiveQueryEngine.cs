@@ -63,7 +63,7 @@ public sealed class ArchiveQueryEngine(ArchiveObjectCache cache)
                 var row = new object?[reader.FieldCount];
                 for (var i = 0; i < row.Length; i++)
                 {
-                    row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i) switch
+                    row[i] = await reader.IsDBNullAsync(i, ct) ? null : reader.GetValue(i) switch
                     {
                         // DuckDB keeps TIMESTAMPTZ as a UTC instant; DuckDB.NET hands it over as a DateTime of unspecified kind.
                         DateTime t when columns[i].Type == "TimestampTz" => new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)),

@@ -27,6 +27,7 @@ internal sealed class ArchiveConsumer : IBufferedConsumer, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ConcurrentDictionary<int, Lazy<Task<ArchiveWriter>>> _writers = new();
+    private readonly ConcurrentBag<ArchiveWriter> _created = []; // the writers made so far, for the counts and disposal
 
     internal ArchiveConsumer(ArchiveSettings settings, IArchiveTarget target, ArchiveCommitLog log, TimeProvider time, ILoggerFactory loggers) =>
         (_settings, _target, _log, _time, _loggers) = (settings, target, log, time, loggers);
@@ -58,19 +59,21 @@ internal sealed class ArchiveConsumer : IBufferedConsumer, IAsyncDisposable
     }
 
     /// <summary>Events delivered to this process's archive and not stored yet.</summary>
-    public int BufferedEvents => _writers.Values.Where(w => w.IsValueCreated && w.Value.IsCompletedSuccessfully).Sum(w => w.Value.Result.BufferedEvents);
+    public int BufferedEvents => _created.Sum(w => w.BufferedEvents);
 
     private async Task<ArchiveWriter> CreateAsync()
     {
         await _target.EnsureReadyAsync(CancellationToken.None);
-        return new ArchiveWriter(Name, SchemaVersion, _settings, _target, _log, _time, _loggers.CreateLogger<ArchiveWriter>());
+        var writer = new ArchiveWriter(Name, SchemaVersion, _settings, _target, _log, _time, _loggers.CreateLogger<ArchiveWriter>());
+        _created.Add(writer);
+        return writer;
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var writer in _writers.Values.Where(w => w.IsValueCreated && w.Value.IsCompletedSuccessfully))
+        foreach (var writer in _created)
         {
-            await writer.Value.Result.DisposeAsync();
+            await writer.DisposeAsync();
         }
     }
 }

@@ -218,15 +218,15 @@ internal sealed partial class ArchiveWriter : IProjection, IBufferedPositions, I
                 ArchiveSchema.Version,
                 _time.GetUtcNow());
             var claim = entry.ToJson();
-            if (!await Storage(() => _log.ClaimAsync(buffer.Subscription, buffer.ShardId, state.Checkpoint, claim, ct), "claim the next object", buffer))
+            if (!await StorageAsync(() => _log.ClaimAsync(buffer.Subscription, buffer.ShardId, state.Checkpoint, claim, ct), "claim the next object", buffer))
             {
                 ArchiveMetrics.Conflicts.Add(1);
                 continue;
             }
 
-            await Storage(() => _target.PutAsync(entry.Key, bytes, retain: true, ct), $"store {entry.Key}", buffer);
-            await Storage(() => _manifest.PutAsync(entry, ct), $"store the manifest entry of {entry.Key}", buffer);
-            if (!await Storage(() => _log.CommitAsync(buffer.Subscription, buffer.ShardId, claim, entry.To!, ct), "commit", buffer))
+            await StorageAsync(() => _target.PutAsync(entry.Key, bytes, retain: true, ct), $"store {entry.Key}", buffer);
+            await StorageAsync(() => _manifest.PutAsync(entry, ct), $"store the manifest entry of {entry.Key}", buffer);
+            if (!await StorageAsync(() => _log.CommitAsync(buffer.Subscription, buffer.ShardId, claim, entry.To!, ct), "commit", buffer))
             {
                 ArchiveMetrics.Conflicts.Add(1);
                 var now = await ReadStateAsync(buffer, ct);
@@ -260,15 +260,15 @@ internal sealed partial class ArchiveWriter : IProjection, IBufferedPositions, I
     private async Task SettleAsync(ShardBuffer buffer, string pending, CancellationToken ct)
     {
         var entry = ManifestEntry.Parse(pending);
-        if (await Storage(() => _target.ExistsAsync(entry.Key, ct), $"look for {entry.Key}", buffer))
+        if (await StorageAsync(() => _target.ExistsAsync(entry.Key, ct), $"look for {entry.Key}", buffer))
         {
-            await Storage(() => _manifest.PutAsync(entry, ct), $"store the manifest entry of {entry.Key}", buffer);
-            if (await Storage(() => _log.CommitAsync(buffer.Subscription, buffer.ShardId, pending, entry.To!, ct), "commit", buffer))
+            await StorageAsync(() => _manifest.PutAsync(entry, ct), $"store the manifest entry of {entry.Key}", buffer);
+            if (await StorageAsync(() => _log.CommitAsync(buffer.Subscription, buffer.ShardId, pending, entry.To!, ct), "commit", buffer))
             {
                 LogAdopted(_logger, entry.Key, buffer.ShardId);
             }
         }
-        else if (await Storage(() => _log.WithdrawAsync(buffer.Subscription, buffer.ShardId, pending, ct), "withdraw a claim", buffer))
+        else if (await StorageAsync(() => _log.WithdrawAsync(buffer.Subscription, buffer.ShardId, pending, ct), "withdraw a claim", buffer))
         {
             LogWithdrawn(_logger, entry.Key, buffer.ShardId);
         }
@@ -295,7 +295,7 @@ internal sealed partial class ArchiveWriter : IProjection, IBufferedPositions, I
                 break;
             }
 
-            var bytes = await Storage(() => _target.GetAsync(entry.Key, ct), $"read {entry.Key}", buffer)
+            var bytes = await StorageAsync(() => _target.GetAsync(entry.Key, ct), $"read {entry.Key}", buffer)
                 ?? throw new StoreUnavailableException($"The archive's object {entry.Key} is committed but missing.");
             using var stream = new MemoryStream(bytes);
             stored.UnionWith(await ArchiveParquet.ReadKeysAsync(stream, ct));
@@ -330,8 +330,8 @@ internal sealed partial class ArchiveWriter : IProjection, IBufferedPositions, I
             events.Max(e => e.RecordedAt),
             ArchiveSchema.Version,
             _time.GetUtcNow());
-        await Storage(() => _target.PutAsync(entry.Key, bytes, retain: true, ct), $"store {entry.Key}", null);
-        await Storage(() => _manifest.PutAsync(entry, ct), $"store the manifest entry of {entry.Key}", null);
+        await StorageAsync(() => _target.PutAsync(entry.Key, bytes, retain: true, ct), $"store {entry.Key}", null);
+        await StorageAsync(() => _manifest.PutAsync(entry, ct), $"store the manifest entry of {entry.Key}", null);
         LogStored(_logger, entry.Key, events.Count, bytes.Length, ArchiveLayout.RetryShard, "-");
     }
 
@@ -339,13 +339,13 @@ internal sealed partial class ArchiveWriter : IProjection, IBufferedPositions, I
         ArchiveParquet.WriteAsync(events, _settings.Compression, ct);
 
     private Task<ArchiveCommitLog.ShardState> ReadStateAsync(ShardBuffer buffer, CancellationToken ct) =>
-        Storage(() => _log.ReadAsync(buffer.Subscription, buffer.ShardId, ct), "read the shard's position", buffer);
+        StorageAsync(() => _log.ReadAsync(buffer.Subscription, buffer.ShardId, ct), "read the shard's position", buffer);
 
     /// <summary>
     /// A failure of the target or the lease table means the archive cannot store now, never that a record is bad: it becomes
     /// <see cref="StoreUnavailableException"/>, on which the host pauses the shard and delivers the same batch again.
     /// </summary>
-    private async Task<T> Storage<T>(Func<Task<T>> action, string what, ShardBuffer? buffer)
+    private async Task<T> StorageAsync<T>(Func<Task<T>> action, string what, ShardBuffer? buffer)
     {
         try
         {
@@ -358,8 +358,8 @@ internal sealed partial class ArchiveWriter : IProjection, IBufferedPositions, I
         }
     }
 
-    private Task Storage(Func<Task> action, string what, ShardBuffer? buffer) =>
-        Storage(async () => { await action(); return true; }, what, buffer);
+    private Task StorageAsync(Func<Task> action, string what, ShardBuffer? buffer) =>
+        StorageAsync(async () => { await action(); return true; }, what, buffer);
 
     /// <summary>Stores buffers that reached their interval while no batch arrived (a quiet shard).</summary>
     private async Task FlushOnIntervalAsync(CancellationToken stopping)
