@@ -26,7 +26,7 @@ namespace EventLedger.Projections.Search;
 public sealed class InvoiceSearchQueries(InvoiceSearchStore store, int rankWindow = InvoiceSearchQueries.DefaultRankWindow)
 {
     /// <summary>Candidates ranked together: enough that a selective search is ranked exactly, few enough to score in a few ms.</summary>
-    public const int DefaultRankWindow = 500;
+    public const int DefaultRankWindow = 200;
 
     /// <summary>Bounds a pathological query (the HTTP request's cancellation also applies).</summary>
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(10);
