@@ -68,12 +68,12 @@ public sealed class InvoiceSearchQueries(InvoiceSearchStore store, int rankWindo
             if (hits.Count > query.Limit)
             {
                 hits.RemoveAt(hits.Count - 1);
-                next = new InvoiceSearchCursor(hits[^1].Id, hits[^1].Score, query.Text is null ? null : WindowAfter(query.Cursor)).Encode();
+                next = new InvoiceSearchCursor(hits[^1].Id, hits[^1].Score, query.Text is null ? null : query.Cursor?.WindowAfter).Encode();
             }
             else if (query.Text is not null && windowSize >= rankWindow && windowEnd is not null)
             {
                 // This window is done and was full: there may be more matches after it.
-                next = new InvoiceSearchCursor(windowEnd, Score: null).Encode();
+                next = new InvoiceSearchCursor(windowEnd, Score: null, WindowAfter: windowEnd).Encode();
             }
 
             return new InvoiceSearchPage([.. hits.Select(h => h.Hit)], next);
@@ -167,7 +167,7 @@ public sealed class InvoiceSearchQueries(InvoiceSearchStore store, int rankWindo
         // Candidates in id order, one window at a time; ranked; the page cut by (score desc, id). The documents' JSON is
         // read for the page's rows only.
         parameters.Add(new NpgsqlParameter("window", NpgsqlDbType.Integer) { Value = rankWindow });
-        if (WindowAfter(query.Cursor) is { } windowAfter)
+        if (query.Cursor?.WindowAfter is { } windowAfter)
         {
             parameters.Add(new NpgsqlParameter("windowAfter", NpgsqlDbType.Varchar) { Value = windowAfter });
             filter += "\n  and d.id > @windowAfter";
@@ -206,14 +206,6 @@ public sealed class InvoiceSearchQueries(InvoiceSearchStore store, int rankWindo
             where.Add($"{column} = @{name}");
         }
     }
-
-    /// <summary>Where the cursor's window starts (exclusive): a new window after its id, or the window it is inside.</summary>
-    private static string? WindowAfter(InvoiceSearchCursor? cursor) => cursor switch
-    {
-        null => null,
-        { Score: null } => cursor.Id,
-        _ => cursor.WindowAfter,
-    };
 
     private static string EscapeLike(string text) =>
         text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);

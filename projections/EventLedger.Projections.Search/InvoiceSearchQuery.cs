@@ -115,9 +115,10 @@ public sealed partial record InvoiceSearchQuery(
 
 /// <summary>
 /// Where a page ended. Unranked pages are ordered by id: the cursor is the last id. Ranked pages are ranked within
-/// windows of candidates (see <see cref="InvoiceSearchQueries"/>): with <see cref="Score"/>, the page continues inside the
-/// window that starts after <see cref="WindowAfter"/> (null = the first window), after (score, id); without, the next
-/// window starts after <see cref="Id"/>. Opaque to callers: base64url of a small JSON object.
+/// windows of candidates (see <see cref="InvoiceSearchQueries"/>) that start after <see cref="WindowAfter"/> (null = the
+/// first window): with <see cref="Score"/>, the page continues inside that window after (score, id); without, it is the
+/// first page of that window (<see cref="WindowAfter"/> is then the previous window's last id). Opaque to callers:
+/// base64url of a small JSON object.
 /// </summary>
 public sealed record InvoiceSearchCursor(string Id, float? Score, string? WindowAfter = null)
 {
@@ -156,8 +157,8 @@ public sealed record InvoiceSearchCursor(string Id, float? Score, string? Window
                 window = windowText;
             }
 
-            // An unranked cursor is an id only; a ranked one may be any of the three shapes.
-            if (!ranked && (score.HasValue || window is not null)) return false;
+            // An unranked cursor is an id only; a ranked one has a score (inside a window) or a window (the next one).
+            if (ranked ? score is null && window is null : score is not null || window is not null) return false;
             cursor = new InvoiceSearchCursor(idText, score, window);
             return true;
         }
