@@ -5,7 +5,6 @@ using Marten.Services;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using Weasel.Core;
 
 namespace EventLedger.Projections.Search;
 
@@ -17,9 +16,10 @@ public sealed record InvoiceSearchApplyResult(int DocumentsWritten, bool Checkpo
 /// <summary>
 /// The <c>invoice-search</c> read model: one Marten document per transaction. A stream batch is one transaction on one
 /// connection: the batch's current documents are loaded, folded in memory (events at or below a document's version are
-/// skipped), written with Marten's <c>TryUpdateRevision</c> (an upsert that does nothing when the stored revision — the
-/// stream version — is already at or above the new one, so a racing or redelivering writer cannot go backwards), and the
-/// checkpoint document is stored in the same unit of work; then COMMIT. A failure anywhere leaves all or nothing.
+/// skipped), written in one set-based upsert (<see cref="InvoiceSearchWrites.UpsertAsync"/>: Marten's <c>TryUpdateRevision</c> for
+/// the whole batch, doing nothing for a row whose stored revision — the stream version — is already at or above the new
+/// one, so a racing or redelivering writer cannot go backwards), and the checkpoint document is stored through the Marten
+/// session enlisted in the same transaction; then COMMIT. A failure anywhere leaves all or nothing.
 /// </summary>
 public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
 {
@@ -29,6 +29,8 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
     private static readonly IReadOnlyDictionary<string, InvoiceSearchDocument> NoDocuments = new Dictionary<string, InvoiceSearchDocument>();
     private readonly InvoiceSearchStore _store;
     private readonly ILogger _logger;
+    private readonly Lock _bulkGate = new();
+    private Task? _bulkPrepared;
 
     public InvoiceSearchProjection(InvoiceSearchStore store, ILogger<InvoiceSearchProjection>? logger = null)
     {
@@ -72,10 +74,7 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
                 await using var session = _store.Documents.LightweightSession(SessionOptions.ForTransaction(transaction));
                 var current = await LoadAsync(session, changes, ct);
                 documents = InvoiceSearchFold.Plan(changes, current);
-                foreach (var document in documents)
-                {
-                    session.TryUpdateRevision(document, document.LastAppliedVersion);
-                }
+                await InvoiceSearchWrites.UpsertAsync(_store, connection, transaction, documents, ct);
 
                 if (batch.Position is { } position)
                 {
@@ -107,15 +106,16 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
         await LoadPageAsync(events, cancellationToken);
 
     /// <summary>
-    /// The rebuild's bulk path for one page of a replay. The page is folded onto the documents it continues (an invoice's
-    /// events may span pages), and the changed documents go in with Marten's bulk insert (binary COPY, one transaction,
-    /// overwriting). During the bulk-load phase a page's invoices have no other writer (the engine feeds a segment's pages
-    /// in order, an invoice lives in one segment, and the stream joins only afterwards), so overwriting cannot lose a newer
-    /// document; events the stored documents already have are skipped by the fold, so a page sent again writes nothing.
-    /// Marten's bulk insert sets the revision (<c>mt_version</c>) to 1, not to the stream version; the document's own
-    /// <see cref="InvoiceSearchDocument.LastAppliedVersion"/> stays authoritative, the fold of the catch-up that follows
-    /// skips every event at or below it, and its first write sets the revision. (Correcting the revision here would write
-    /// every row and every index entry a second time.) Returns the documents written.
+    /// The rebuild's bulk path for one page of a replay. The first page into an empty table drops the secondary indexes
+    /// (<see cref="InvoiceSearchStore.DropSecondaryIndexesAsync"/>); they are built once, over the loaded rows, by the
+    /// <see cref="InvoiceSearchStore.MigrateAsync"/> that opens the version's catch-up (or by <see cref="FinishBulkLoadAsync"/>).
+    /// The page is folded onto the documents it continues (an invoice's events may span pages); in one transaction, its new
+    /// documents go in by binary COPY straight into the table and the documents it continues by the guarded set-based
+    /// upsert (<see cref="InvoiceSearchWrites"/>). During the bulk-load phase a page's invoices have no other writer (the
+    /// engine feeds a segment's pages in order, an invoice lives in one segment, and the stream joins only afterwards);
+    /// events the stored documents already have are skipped by the fold, so a page sent again writes nothing. Every row
+    /// carries its stream version as its revision (<c>mt_version</c>), as the stream path writes it. Returns the documents
+    /// written.
     /// </summary>
     public Task<int> LoadPageAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken = default)
     {
@@ -128,6 +128,7 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
 
         return _store.ExecuteAsync("bulk loading a page", async ct =>
         {
+            await PrepareBulkLoadAsync(ct);
             IReadOnlyDictionary<string, InvoiceSearchDocument> current;
             await using (var session = _store.Documents.QuerySession())
             {
@@ -137,11 +138,53 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
             var documents = InvoiceSearchFold.Plan(changes, current);
             if (documents.Count > 0)
             {
-                await _store.Documents.BulkInsertAsync(documents, BulkInsertMode.OverwriteExisting, batchSize: 1000, ct);
+                // New documents by COPY, the ones this page continues (an invoice split across pages) by the guarded
+                // upsert; one transaction, so the page is all or nothing.
+                await using var connection = await _store.DataSource.OpenConnectionAsync(ct);
+                await using var transaction = await connection.BeginTransactionAsync(ct);
+                await InvoiceSearchWrites.CopyAsync(_store, connection, [.. documents.Where(d => !current.ContainsKey(d.Id))], ct);
+                await InvoiceSearchWrites.UpsertAsync(_store, connection, transaction, [.. documents.Where(d => current.ContainsKey(d.Id))], ct);
+                await transaction.CommitAsync(ct);
             }
 
             return documents.Count;
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Builds the indexes a bulk load left out and analyzes the table (what the next <see cref="InvoiceSearchStore.MigrateAsync"/>
+    /// does anyway; for callers that load without the rebuild engine, such as the benchmark).
+    /// </summary>
+    public Task FinishBulkLoadAsync(CancellationToken cancellationToken = default) => _store.MigrateAsync(cancellationToken);
+
+    /// <summary>Once per projection (the engine's segments load concurrently): the first page drops the indexes of an empty table.</summary>
+    private async Task PrepareBulkLoadAsync(CancellationToken ct)
+    {
+        Task prepare;
+        lock (_bulkGate)
+        {
+            prepare = _bulkPrepared ??= PrepareOnceAsync();
+        }
+
+        try
+        {
+            await prepare.WaitAsync(ct);
+        }
+        catch when (prepare.IsFaulted)
+        {
+            // A failed attempt (PostgreSQL away) is retried by the next page rather than remembered.
+            lock (_bulkGate)
+            {
+                if (ReferenceEquals(_bulkPrepared, prepare)) _bulkPrepared = null;
+            }
+
+            throw;
+        }
+    }
+
+    private async Task PrepareOnceAsync()
+    {
+        if (await _store.DropSecondaryIndexesAsync(CancellationToken.None)) LogIndexesDropped(_store.Schema);
     }
 
     private static async Task<IReadOnlyDictionary<string, InvoiceSearchDocument>> LoadAsync(
@@ -155,6 +198,9 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
         var loaded = await session.LoadManyAsync<InvoiceSearchDocument>(ct, changes.Select(c => c.Id));
         return loaded.ToDictionary(d => d.Id, StringComparer.Ordinal);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Search: bulk load into {Schema} begins on an empty table; its secondary indexes are built after the load")]
+    private partial void LogIndexesDropped(string schema);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Search: applied {Events} events, {Documents} documents written (shard {ShardId})")]
     private partial void LogApplied(int events, int documents, string? shardId);

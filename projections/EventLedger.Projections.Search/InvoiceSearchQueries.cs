@@ -6,20 +6,34 @@ using NpgsqlTypes;
 namespace EventLedger.Projections.Search;
 
 /// <summary>
-/// Searches one version of the read model. Raw SQL rather than Marten's LINQ, for three reasons: a ranked page needs the
-/// <c>ts_rank</c> score in its rows and a keyset cursor over (score, id), which LINQ cannot express; each predicate must
-/// repeat its index's expression exactly (the full-text, n-gram and item-name indexes Marten created) so the planner can
-/// use it; and the text-search configuration stays the compile-time constant <see cref="InvoiceSearchStore.TextSearchConfig"/>.
-/// Every value a caller gives reaches PostgreSQL as a bound parameter; only that constant and the validated schema name
-/// are part of the SQL text.
+/// Searches one version of the read model. Raw SQL rather than Marten's LINQ: a ranked page needs the <c>ts_rank</c>
+/// score in its rows and a keyset cursor, which LINQ cannot express; each predicate must repeat its index's expression
+/// exactly (the stored tsvector, the pg_trgm vendor index, the item-name GIN) so the planner can use it; and the
+/// text-search configuration stays the compile-time constant <see cref="InvoiceSearchStore.TextSearchConfig"/>. Every
+/// value a caller gives reaches PostgreSQL as a bound parameter; only that constant and the validated schema name are
+/// part of the SQL text.
+/// <para>
+/// <b>Ranking on a bounded candidate set.</b> Ranking every match of a common term (a tenth of a million documents for
+/// <c>printer</c>) means reading and scoring all of them before the first row; no PostgreSQL index returns matches in
+/// rank order. So a ranked search takes its candidates in id order, <paramref name="rankWindow"/> at a time (a walk of the
+/// primary key that stops after the window for a common term, a GIN lookup for a rare one), ranks each window with
+/// <c>ts_rank</c> over the stored vector, and pages through it by (score desc, id); the next page after a window's last
+/// starts the next window. A term with at most <paramref name="rankWindow"/> matches is therefore ranked exactly over all
+/// its matches; a commoner one is ranked within consecutive windows, every match is still returned once, and a page ends
+/// at a window's end (it may hold fewer rows than the limit and still have a <c>next</c>).
+/// </para>
 /// </summary>
-public sealed class InvoiceSearchQueries(InvoiceSearchStore store)
+public sealed class InvoiceSearchQueries(InvoiceSearchStore store, int rankWindow = InvoiceSearchQueries.DefaultRankWindow)
 {
+    /// <summary>Candidates ranked together: enough that a selective search is ranked exactly, few enough to score in a few ms.</summary>
+    public const int DefaultRankWindow = 200;
+
     /// <summary>Bounds a pathological query (the HTTP request's cancellation also applies).</summary>
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(10);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private const string Config = InvoiceSearchStore.TextSearchConfig;
+    private const string Vector = InvoiceSearchStore.SearchVectorColumn;
 
     public Task<InvoiceSearchPage> SearchAsync(InvoiceSearchQuery query, CancellationToken cancellationToken = default)
     {
@@ -30,10 +44,18 @@ public sealed class InvoiceSearchQueries(InvoiceSearchStore store)
             command.CommandText = Sql(query, command.Parameters);
             command.CommandTimeout = (int)CommandTimeout.TotalSeconds;
             var hits = new List<(InvoiceSearchHit Hit, string Id, float? Score)>(query.Limit + 1);
+            long windowSize = 0;
+            string? windowEnd = null;
             await using (var reader = await command.ExecuteReaderAsync(ct))
             {
                 while (await reader.ReadAsync(ct))
                 {
+                    if (query.Text is not null)
+                    {
+                        windowSize = reader.GetInt64(3);
+                        windowEnd = reader.GetString(4);
+                    }
+
                     var doc = JsonSerializer.Deserialize<InvoiceSearchDocument>(reader.GetString(1), Json)!;
                     float? score = await reader.IsDBNullAsync(2, ct) ? null : reader.GetFloat(2);
                     hits.Add((new InvoiceSearchHit(doc.InvoiceNumber, doc.TransactionId, doc.Amount, doc.Currency, doc.Country,
@@ -46,7 +68,12 @@ public sealed class InvoiceSearchQueries(InvoiceSearchStore store)
             if (hits.Count > query.Limit)
             {
                 hits.RemoveAt(hits.Count - 1);
-                next = new InvoiceSearchCursor(hits[^1].Id, hits[^1].Score).Encode();
+                next = new InvoiceSearchCursor(hits[^1].Id, hits[^1].Score, query.Text is null ? null : query.Cursor?.WindowAfter).Encode();
+            }
+            else if (query.Text is not null && windowSize >= rankWindow && windowEnd is not null)
+            {
+                // This window is done and was full: there may be more matches after it.
+                next = new InvoiceSearchCursor(windowEnd, Score: null, WindowAfter: windowEnd).Encode();
             }
 
             return new InvoiceSearchPage([.. hits.Select(h => h.Hit)], next);
@@ -71,17 +98,17 @@ public sealed class InvoiceSearchQueries(InvoiceSearchStore store)
         var ranked = query.Text is not null;
         if (ranked)
         {
-            // Same expression as Marten's full-text index: to_tsvector('simple', data ->> 'searchText').
+            // The stored to_tsvector('simple', data ->> 'searchText'), GIN-indexed.
             parameters.Add(new NpgsqlParameter("q", NpgsqlDbType.Text) { Value = query.Text });
-            where.Add($"to_tsvector('{Config}', d.data ->> 'searchText') @@ websearch_to_tsquery('{Config}', @q)");
+            where.Add($"d.{Vector} @@ websearch_to_tsquery('{Config}', @q)");
         }
 
         if (query.Vendor is { } vendor)
         {
-            // Marten's n-gram index finds candidates (every 1-3-gram of the term present); ILIKE keeps exact substrings.
-            parameters.Add(new NpgsqlParameter("vendor", NpgsqlDbType.Text) { Value = vendor });
+            // The pg_trgm index serves ILIKE '%term%' on this exact expression for a term of three characters or more; a
+            // shorter term has no trigram to look up, and matches so many vendors that the id-ordered walk (stopping after
+            // a page) is the plan the planner picks.
             parameters.Add(new NpgsqlParameter("vendorLike", NpgsqlDbType.Text) { Value = $"%{EscapeLike(vendor)}%" });
-            where.Add($"{store.Schema}.mt_grams_vector(d.data ->> 'vendor', false) @@ {store.Schema}.mt_grams_query(@vendor, false)");
             where.Add(@"(d.data ->> 'vendor') ilike @vendorLike escape '\'");
         }
 
@@ -137,23 +164,39 @@ public sealed class InvoiceSearchQueries(InvoiceSearchStore store)
             return $"select d.id, d.data::text, null::real from {store.DocumentTable} d\n{filter}\norder by d.id\nlimit @limit";
         }
 
+        // Candidates in id order, one window at a time; ranked; the page cut by (score desc, id). The documents' JSON is
+        // read for the page's rows only.
+        parameters.Add(new NpgsqlParameter("window", NpgsqlDbType.Integer) { Value = rankWindow });
+        if (query.Cursor?.WindowAfter is { } windowAfter)
+        {
+            parameters.Add(new NpgsqlParameter("windowAfter", NpgsqlDbType.Varchar) { Value = windowAfter });
+            filter += "\n  and d.id > @windowAfter";
+        }
+
         var page = "";
         if (query.Cursor is { Score: { } score } cursor)
         {
             parameters.Add(new NpgsqlParameter("afterScore", NpgsqlDbType.Real) { Value = score });
             parameters.Add(new NpgsqlParameter("afterId", NpgsqlDbType.Varchar) { Value = cursor.Id });
-            page = "where m.score < @afterScore or (m.score = @afterScore and m.id > @afterId)";
+            page = "where r.score < @afterScore or (r.score = @afterScore and r.id > @afterId)";
         }
 
         return $"""
-            select m.id, m.data, m.score from (
-              select d.id, d.data::text as data,
-                     ts_rank(to_tsvector('{Config}', d.data ->> 'searchText'), websearch_to_tsquery('{Config}', @q)) as score
-              from {store.DocumentTable} d
-              {filter}) m
-            {page}
-            order by m.score desc, m.id
-            limit @limit
+            with candidates as materialized (
+              select d.id, d.{Vector} from {store.DocumentTable} d
+              {filter}
+              order by d.id
+              limit @window),
+            ranked as (
+              select c.id, ts_rank(c.{Vector}, websearch_to_tsquery('{Config}', @q)) as score from candidates c),
+            page as (
+              select r.id, r.score from ranked r
+              {page}
+              order by r.score desc, r.id
+              limit @limit)
+            select p.id, d.data::text, p.score, (select count(*) from candidates), (select max(c.id) from candidates c)
+            from page p join {store.DocumentTable} d on d.id = p.id
+            order by p.score desc, p.id
             """;
 
         void Equal(string name, string column, string? value)

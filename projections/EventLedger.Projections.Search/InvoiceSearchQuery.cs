@@ -55,7 +55,7 @@ public sealed partial record InvoiceSearchQuery(
         {
             if (string.IsNullOrWhiteSpace(vendor)) errors["vendor"] = ["must not be empty"];
             else if (vendor.Length > 200) errors["vendor"] = ["must be at most 200 characters"];
-            // The n-gram index is built from ASCII letters and digits; without one the search could only scan.
+            // Vendor names are matched on their letters and digits; a term of punctuation only would match by accident.
             else if (!vendor.Any(char.IsAsciiLetterOrDigit)) errors["vendor"] = ["must contain at least one letter a-z or digit"];
         }
 
@@ -114,17 +114,20 @@ public sealed partial record InvoiceSearchQuery(
 }
 
 /// <summary>
-/// Where a page ended: the last document's id, and for a ranked search its score (ranked pages are ordered by score, then
-/// id). Opaque to callers: base64url of a small JSON object.
+/// Where a page ended. Unranked pages are ordered by id: the cursor is the last id. Ranked pages are ranked within
+/// windows of candidates (see <see cref="InvoiceSearchQueries"/>) that start after <see cref="WindowAfter"/> (null = the
+/// first window): with <see cref="Score"/>, the page continues inside that window after (score, id); without, it is the
+/// first page of that window (<see cref="WindowAfter"/> is then the previous window's last id). Opaque to callers:
+/// base64url of a small JSON object.
 /// </summary>
-public sealed record InvoiceSearchCursor(string Id, float? Score)
+public sealed record InvoiceSearchCursor(string Id, float? Score, string? WindowAfter = null)
 {
     public string Encode()
     {
-        var json = Score is { } s
-            ? JsonSerializer.Serialize(new { id = Id, s = s.ToString("R", CultureInfo.InvariantCulture) })
-            : JsonSerializer.Serialize(new { id = Id });
-        return Base64Url.EncodeToString(Encoding.UTF8.GetBytes(json));
+        var fields = new Dictionary<string, string> { ["id"] = Id };
+        if (Score is { } s) fields["s"] = s.ToString("R", CultureInfo.InvariantCulture);
+        if (WindowAfter is { } w) fields["w"] = w;
+        return Base64Url.EncodeToString(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(fields)));
     }
 
     public static bool TryDecode(string text, bool ranked, out InvoiceSearchCursor? cursor)
@@ -147,8 +150,16 @@ public sealed record InvoiceSearchCursor(string Id, float? Score)
                 score = value;
             }
 
-            if (ranked != score.HasValue) return false;
-            cursor = new InvoiceSearchCursor(idText, score);
+            string? window = null;
+            if (json.RootElement.TryGetProperty("w", out var w))
+            {
+                if (w.ValueKind != JsonValueKind.String || w.GetString() is not { Length: > 0 } windowText) return false;
+                window = windowText;
+            }
+
+            // An unranked cursor is an id only; a ranked one has a score (inside a window) or a window (the next one).
+            if (ranked ? score is null && window is null : score is not null || window is not null) return false;
+            cursor = new InvoiceSearchCursor(idText, score, window);
             return true;
         }
         catch (Exception e) when (e is FormatException or JsonException)

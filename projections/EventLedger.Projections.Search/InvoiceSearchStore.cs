@@ -56,12 +56,27 @@ public sealed partial class InvoiceSearchStore : IAsyncDisposable
 
     internal NpgsqlDataSource DataSource => _dataSource;
 
+    /// <summary>The stored full-text vector: <c>to_tsvector('simple', data -&gt;&gt; 'searchText')</c>, computed by PostgreSQL on write.</summary>
+    public const string SearchVectorColumn = "search_vector";
+
+    /// <summary>GIN over <see cref="SearchVectorColumn"/>.</summary>
+    public const string FullTextIndex = "search_fts";
+
+    /// <summary>pg_trgm GIN over <c>data -&gt;&gt; 'vendor'</c> (serves <c>ILIKE '%…%'</c>).</summary>
+    public const string VendorIndex = "search_vendor_trgm";
+
+    /// <summary>Marten's GIN over the duplicated <c>item_names text[]</c>.</summary>
+    public const string ItemNamesIndex = "mt_doc_invoicesearchdocument_idx_item_names";
+
+    private const string PrimaryKeyIndex = "pkey_mt_doc_invoicesearchdocument_id";
+
     /// <summary>
-    /// The Marten mapping. Scalar filters are duplicated into real, b-tree indexed columns; item names into a GIN-indexed
-    /// <c>text[]</c>; the search text has a full-text index under the constant <see cref="TextSearchConfig"/>; the vendor
-    /// has Marten's n-gram index (1-, 2- and 3-grams, so even a one-character substring such as <c>1</c> is an index
-    /// lookup, where pg_trgm would scan). Numeric revisions make <c>mt_version</c> the stream version, which
-    /// <c>TryUpdateRevision</c> compares before it writes.
+    /// The Marten mapping: the table, its duplicated columns with their b-tree indexes and the GIN over <c>item_names</c>.
+    /// The full-text and vendor indexes are not Marten's: a stored tsvector column (ranking reads it instead of parsing the
+    /// text again per candidate) and a pg_trgm index (C, where Marten's n-gram index calls a PL/pgSQL function per written
+    /// row, which made it the largest cost of a write). <see cref="MigrateAsync"/> creates them after Marten's migration,
+    /// and <c>IgnoreIndex</c> keeps Marten's migration from dropping them. Numeric revisions make <c>mt_version</c> the stream
+    /// version, which <c>TryUpdateRevision</c> compares before it writes.
     /// </summary>
     private static void Configure(StoreOptions options, NpgsqlDataSource dataSource, string schema)
     {
@@ -77,20 +92,90 @@ public sealed partial class InvoiceSearchStore : IAsyncDisposable
             .Duplicate(d => d.InvoiceDate, pgType: "date", notNull: true)
             .Duplicate(d => d.Status, notNull: true)
             .Duplicate(d => d.ItemNames, pgType: "text[]", configure: index => index.Method = IndexMethod.gin)
-            .FullTextIndex(TextSearchConfig, d => d.SearchText)
-            .NgramIndex(d => d.Vendor!);
+            .IgnoreIndex(FullTextIndex)
+            .IgnoreIndex(VendorIndex);
         options.Schema.For<SearchCheckpoint>();
     }
 
     /// <summary>
     /// Creates or updates the schema's objects (Marten compares them with the mapping and applies the difference, under
-    /// its advisory lock). Safe on every start-up and from several hosts; also the start-up probe for bad settings.
+    /// its advisory lock), then the search column and indexes Marten does not manage. Every index missing is created, so
+    /// this also finishes a bulk load that <see cref="DropSecondaryIndexesAsync"/> began (the rebuild engine creates the
+    /// version's projection again when its catch-up starts); a table that got indexes here is analyzed, so the planner
+    /// knows the loaded data. Safe on every start-up and from several hosts; also the start-up probe for bad settings.
     /// </summary>
     public Task MigrateAsync(CancellationToken cancellationToken = default) =>
         ExecuteAsync("creating the schema", async ct =>
         {
             await Documents.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            await Execute($"select pg_advisory_xact_lock(hashtext('eventledger-search:' || @schema))");
+            // pg_trgm is a trusted extension (PostgreSQL 13+): a database owner may create it. One per database.
+            await Execute("create extension if not exists pg_trgm");
+            var trigramSchema = (string)(await Scalar("select n.nspname::text from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_trgm'"))!;
+            var hadIndex = (bool)(await Scalar($"select exists (select 1 from pg_indexes where schemaname = @schema and indexname = '{FullTextIndex}')"))!;
+            await Execute($"alter table {DocumentTable} add column if not exists {SearchVectorColumn} tsvector " +
+                $"generated always as (to_tsvector('{TextSearchConfig}'::regconfig, coalesce(data ->> 'searchText', ''))) stored");
+            await Execute($"create index if not exists {FullTextIndex} on {DocumentTable} using gin ({SearchVectorColumn})");
+            await Execute($"create index if not exists {VendorIndex} on {DocumentTable} using gin ((data ->> 'vendor') \"{trigramSchema.Replace("\"", "\"\"", StringComparison.Ordinal)}\".gin_trgm_ops)");
+            if (!hadIndex && (bool)(await Scalar($"select exists (select 1 from {DocumentTable})"))!)
+            {
+                await Execute($"analyze {DocumentTable}");
+            }
+
+            await transaction.CommitAsync(ct);
             return 0;
+
+            async Task<object?> Scalar(string sql)
+            {
+                await using var command = new NpgsqlCommand(sql, connection, transaction);
+                command.Parameters.AddWithValue("schema", Schema);
+                return await command.ExecuteScalarAsync(ct);
+            }
+
+            async Task Execute(string sql) => await Scalar(sql);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Before the first page of a bulk load into an empty table: drops every index but the primary key (Marten's b-trees
+    /// and item-name GIN, the full-text and vendor indexes), so the load writes only the heap and the key, and the next
+    /// <see cref="MigrateAsync"/> builds each index once, sorted, over the loaded rows, instead of the load inserting into
+    /// eight indexes row by row. Does nothing (returns false) when the table has rows: only a fresh version loses its
+    /// indexes, never one that serves queries. Index builds are transactional, so a crash leaves either state, and
+    /// <see cref="MigrateAsync"/> repairs both.
+    /// </summary>
+    public Task<bool> DropSecondaryIndexesAsync(CancellationToken cancellationToken = default) =>
+        ExecuteAsync("preparing a bulk load", async ct =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            // The exclusive lock makes "empty" and the drops one decision against concurrent writers.
+            await using (var lockTable = new NpgsqlCommand($"lock table {DocumentTable} in access exclusive mode", connection, transaction)) await lockTable.ExecuteNonQueryAsync(ct);
+            await using (var any = new NpgsqlCommand($"select exists (select 1 from {DocumentTable})", connection, transaction))
+            {
+                if ((bool)(await any.ExecuteScalarAsync(ct))!) return false;
+            }
+
+            var indexes = new List<string>();
+            await using (var list = new NpgsqlCommand(
+                "select indexname::text from pg_indexes where schemaname = @schema and tablename = 'mt_doc_invoicesearchdocument' and indexname <> @pk",
+                connection, transaction))
+            {
+                list.Parameters.AddWithValue("schema", Schema);
+                list.Parameters.AddWithValue("pk", PrimaryKeyIndex);
+                await using var reader = await list.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct)) indexes.Add(reader.GetString(0));
+            }
+
+            foreach (var index in indexes)
+            {
+                await using var drop = new NpgsqlCommand($"drop index if exists {Schema}.\"{index}\"", connection, transaction);
+                await drop.ExecuteNonQueryAsync(ct);
+            }
+
+            await transaction.CommitAsync(ct);
+            return indexes.Count > 0;
         }, cancellationToken);
 
     /// <summary>Drops this version's schema and everything in it (a version switched away from).</summary>

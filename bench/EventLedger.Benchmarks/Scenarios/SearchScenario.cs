@@ -68,37 +68,61 @@ public static class SearchScenario
         var catchupRate = events.Count / clock.Elapsed.TotalSeconds;
         Console.WriteLine($"  catch-up: {events.Count:N0} events in {clock.Elapsed.TotalSeconds:F1} s = {catchupRate:N0} events/s");
 
-        // (2) rebuild: the bulk path, pages of a scan in order, into a fresh schema.
+        // (2) rebuild: the bulk path, pages of a scan in order, into a fresh schema; the first page drops the secondary
+        // indexes and the load ends by building them and analyzing (what the engine's catch-up start does).
         await using var rebuilt = new InvoiceSearchStore(dataSource, $"bench_search_bulk_{run}");
         await rebuilt.MigrateAsync(ct);
         var bulk = new InvoiceSearchProjection(rebuilt);
         clock.Restart();
-        foreach (var page in events.Chunk(1_000)) await bulk.LoadPageAsync(page, ct);
-        var rebuildRate = events.Count / clock.Elapsed.TotalSeconds;
-        Console.WriteLine($"  rebuild (bulk insert pages): {events.Count:N0} events in {clock.Elapsed.TotalSeconds:F1} s = {rebuildRate:N0} events/s");
+        // A scan of the event store returns an invoice's events together (items by partition, then by version), so an
+        // invoice spans at most a page boundary: the pages come in that order, not in append order.
+        foreach (var page in events.OrderBy(e => e.StreamId, StringComparer.Ordinal).ThenBy(e => e.Version).Chunk(1_000)) await bulk.LoadPageAsync(page, ct);
+        var rebuildLoadSeconds = clock.Elapsed.TotalSeconds;
+        await bulk.FinishBulkLoadAsync(ct);
+        var rebuildSeconds = clock.Elapsed.TotalSeconds;
+        var rebuildRate = events.Count / rebuildSeconds;
+        Console.WriteLine($"  rebuild (bulk insert pages, then indexes): {events.Count:N0} events in {rebuildSeconds:F1} s ({rebuildLoadSeconds:F1} s load) = {rebuildRate:N0} events/s");
 
-        // (3) the ceiling: raw binary COPY of the same final documents' JSON into a table with only a primary key.
-        var copyTable = $"bench_search_copy_{run}";
-        await using (var create = dataSource.CreateCommand($"create table {copyTable} (id text primary key, data jsonb not null)")) await create.ExecuteNonQueryAsync(ct);
-        var json = documents.Select(d => (d.Id, JsonSerializer.Serialize(d, JsonSerializerOptions.Web))).ToList();
+        // (3) the peer: raw binary COPY of the same final documents (serialized beforehand, so COPY is timed alone) into
+        // the same table shape (a fresh schema of the same mapping: same columns, the generated search vector), its
+        // secondary indexes dropped first and built after the load by the same code, then ANALYZE: the same physical
+        // work as the rebuild minus the event fold, the page lookups and the serialization.
+        await using var copied = new InvoiceSearchStore(dataSource, $"bench_search_copy_{run}");
+        await copied.MigrateAsync(ct);
+        await copied.DropSecondaryIndexesAsync(ct);
+        var serializer = copied.Documents.Options.Serializer();
+        var rows = documents.Select(d => (Doc: d, Json: serializer.ToJson(d))).ToList();
+        var dotnetType = typeof(InvoiceSearchDocument).FullName!;
         clock.Restart();
         await using (var conn = await dataSource.OpenConnectionAsync(ct))
-        await using (var writer = await conn.BeginBinaryImportAsync($"copy {copyTable} (id, data) from stdin (format binary)", ct))
+        await using (var writer = await conn.BeginBinaryImportAsync(
+            $"copy {copied.DocumentTable} (id, data, mt_version, mt_dotnet_type, invoice_number, country, currency, invoice_date, status, item_names) from stdin (format binary)", ct))
         {
-            foreach (var (id, data) in json)
+            foreach (var (d, data) in rows)
             {
                 await writer.StartRowAsync(ct);
-                await writer.WriteAsync(id, NpgsqlDbType.Text, ct);
+                await writer.WriteAsync(d.Id, NpgsqlDbType.Varchar, ct);
                 await writer.WriteAsync(data, NpgsqlDbType.Jsonb, ct);
+                await writer.WriteAsync(1L, NpgsqlDbType.Bigint, ct);
+                await writer.WriteAsync(dotnetType, NpgsqlDbType.Varchar, ct);
+                await writer.WriteAsync(d.InvoiceNumber, NpgsqlDbType.Varchar, ct);
+                await writer.WriteAsync(d.Country, NpgsqlDbType.Varchar, ct);
+                await writer.WriteAsync(d.Currency, NpgsqlDbType.Varchar, ct);
+                await writer.WriteAsync(d.InvoiceDate, NpgsqlDbType.Date, ct);
+                await writer.WriteAsync(d.Status, NpgsqlDbType.Varchar, ct);
+                await writer.WriteAsync(d.ItemNames, NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
             }
 
             await writer.CompleteAsync(ct);
         }
 
+        var copyLoadSeconds = clock.Elapsed.TotalSeconds;
+        await copied.MigrateAsync(ct);
         var copySeconds = clock.Elapsed.TotalSeconds;
         var copyEventRate = events.Count / copySeconds;
-        Console.WriteLine($"  raw COPY: {json.Count:N0} documents in {copySeconds:F2} s = {json.Count / copySeconds:N0} documents/s");
-        await using (var drop = dataSource.CreateCommand($"drop table {copyTable}")) await drop.ExecuteNonQueryAsync(ct);
+        var copyLoadEventRate = events.Count / copyLoadSeconds;
+        Console.WriteLine($"  raw COPY: {rows.Count:N0} documents in {copyLoadSeconds:F2} s, with the same indexes built after it {copySeconds:F2} s");
+        await copied.DropSchemaAsync(ct);
 
         // Same content both ways.
         var a = await CountAsync(dataSource, projected, ct);
@@ -114,13 +138,27 @@ public static class SearchScenario
         var commonQuery = await TimeAsync(() => queries.SearchAsync(new InvoiceSearchQuery(Text: "printer"), ct));
         var vendorQuery = await TimeAsync(() => queries.SearchAsync(new InvoiceSearchQuery(Vendor: "17"), ct));
         var itemQuery = await TimeAsync(() => queries.SearchAsync(new InvoiceSearchQuery(Item: "printer", MinQuantity: 2), ct));
+        foreach (var (name, query) in new[]
+        {
+            ("rare", new InvoiceSearchQuery(Text: rare)), ("common", new InvoiceSearchQuery(Text: "printer")),
+            ("vendor", new InvoiceSearchQuery(Vendor: "17")), ("item", new InvoiceSearchQuery(Item: "printer", MinQuantity: 2)),
+        })
+        {
+            await using var explain = dataSource.CreateCommand();
+            explain.CommandText = "explain (analyze, buffers) " + queries.Sql(query, explain.Parameters);
+            Console.WriteLine($"  plan of the {name} query:");
+            await using var plan = await explain.ExecuteReaderAsync(ct);
+            while (await plan.ReadAsync(ct)) Console.WriteLine($"    {plan.GetString(0)}");
+        }
 
         report.Add(new("search catch-up (InvoiceSearchProjection.ApplyAsync, one transaction + checkpoint per batch)", catchupRate, "events/s",
             "target", 10_000, 1, $"{events.Count:N0} events in batches of {batchSize:N0}"));
-        report.Add(new("search catch-up vs raw binary COPY of the same documents", catchupRate, "events/s", "raw COPY (events/s equivalent)", copyEventRate, null,
-            $"COPY: {json.Count:N0} documents in {copySeconds:F2} s"));
-        report.Add(new("search rebuild (Marten bulk insert per page) vs raw COPY", rebuildRate, "events/s", "raw COPY (events/s equivalent)", copyEventRate, 0.5,
-            $"{events.Count:N0} events, pages of 1,000"));
+        report.Add(new("search catch-up vs raw binary COPY of the same documents (same table, indexes after)", catchupRate, "events/s", "raw COPY (events/s equivalent)", copyEventRate, null,
+            $"COPY: {rows.Count:N0} documents in {copyLoadSeconds:F2} s + indexes = {copySeconds:F2} s"));
+        report.Add(new("search rebuild (bulk insert per page, indexes after) vs raw COPY (same table, indexes after)", rebuildRate, "events/s", "raw COPY (events/s equivalent)", copyEventRate, 0.5,
+            $"{events.Count:N0} events, pages of 1,000: load {rebuildLoadSeconds:F1} s + indexes {rebuildSeconds - rebuildLoadSeconds:F1} s"));
+        report.Add(new("search rebuild vs raw COPY without building indexes (rows only)", rebuildRate, "events/s", "raw COPY rows only (events/s equivalent)", copyLoadEventRate, null,
+            $"COPY rows: {copyLoadSeconds:F2} s"));
         if (rareQuery.Rows != 1) throw new InvalidOperationException($"THE RARE TERM {rare} FOUND {rareQuery.Rows} DOCUMENTS, NOT 1");
         report.Add(new($"q=<rare reference> at {documents.Count:N0} documents, p50", rareQuery.P50, "ms", "target p50", 20, null, $"p99 {rareQuery.P99:F1} ms (target 100); {rareQuery.Rows} rows"));
         report.Add(new($"q=printer (common) at {documents.Count:N0} documents, p50", commonQuery.P50, "ms", "target p50", 20, null, $"p99 {commonQuery.P99:F1} ms (target 100); {commonQuery.Rows} rows"));

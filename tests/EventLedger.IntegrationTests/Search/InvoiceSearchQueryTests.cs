@@ -126,9 +126,43 @@ public sealed class InvoiceSearchQueryTests(StackFixture fixture) : SearchTestBa
         Assert.Equal(Live.Count(), (await AllPagesAsync(Queries, new InvoiceSearchQuery(Limit: 500))).Count);
     }
 
+    [Fact]
+    public async Task A_common_term_is_ranked_within_windows_and_every_match_comes_once()
+    {
+        // A window of 7 candidates over ~70 matches: ranked within each window, pages ending at window ends.
+        var windowed = new InvoiceSearchQueries(Store, rankWindow: 7);
+        var pages = new List<IReadOnlyList<InvoiceSearchHit>>();
+        var query = new InvoiceSearchQuery(Text: "printer", Limit: 5);
+        for (var page = await windowed.SearchAsync(query); ; page = await windowed.SearchAsync(query with { Cursor = Decode(page.Next!) }))
+        {
+            pages.Add(page.Items);
+            if (page.Next is null) break;
+        }
+
+        var hits = pages.SelectMany(p => p).ToList();
+        var expected = Ids(Live.Where(t => t.Items.Any(i => i.Name == "printer")));
+        Assert.True(expected.Count > 30, "the workload should need several windows");
+        Assert.Equal(expected, Ids(hits).Order(StringComparer.Ordinal));
+
+        // Windows are consecutive id ranges of 7 matches; inside one, scores never rise.
+        var windows = hits.Select(h => (Hit: h, Id: $"{h.InvoiceNumber}/{h.TransactionId}"))
+            .GroupBy(h => expected.IndexOf(h.Id) / 7).ToList();
+        Assert.Equal(Enumerable.Range(0, (expected.Count + 6) / 7), windows.Select(w => w.Key));
+        Assert.All(windows, w => Assert.Equal(w.Select(h => h.Hit.Score).OrderByDescending(s => s), w.Select(h => h.Hit.Score)));
+        Assert.All(pages, p => Assert.InRange(p.Count, 1, 5));
+
+        // The default window holds every match of this workload, so the ranking is exact over all of them.
+        var exact = await AllPagesAsync(Queries, query);
+        Assert.Equal(exact.Select(h => h.Score).OrderByDescending(s => s), exact.Select(h => h.Score));
+        Assert.Equal(expected, Ids(exact).Order(StringComparer.Ordinal));
+
+        static InvoiceSearchCursor Decode(string next) =>
+            InvoiceSearchCursor.TryDecode(next, ranked: true, out var cursor) ? cursor! : throw new InvalidOperationException(next);
+    }
+
     [Theory]
     [InlineData("q", "printer")]
-    [InlineData("vendor", "1")]
+    [InlineData("vendor", "ndor1")]
     [InlineData("item", "printer")]
     public async Task Each_search_is_served_by_its_index(string parameter, string value)
     {
@@ -140,9 +174,9 @@ public sealed class InvoiceSearchQueryTests(StackFixture fixture) : SearchTestBa
         };
         var index = parameter switch
         {
-            "q" => "idx_fts",
-            "vendor" => "idx_ngram_vendor",
-            _ => "idx_item_names",
+            "q" => InvoiceSearchStore.FullTextIndex,
+            "vendor" => InvoiceSearchStore.VendorIndex,
+            _ => InvoiceSearchStore.ItemNamesIndex,
         };
 
         // With sequential and plain index scans priced out (a few hundred rows would otherwise be scanned, or walked in id

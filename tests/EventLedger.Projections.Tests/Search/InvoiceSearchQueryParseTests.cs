@@ -85,5 +85,13 @@ public class InvoiceSearchQueryParseTests
         Assert.Equal(new InvoiceSearchCursor("inv/a", null), Parse(cursor: plain).Query!.Cursor);
         Assert.Equal(["cursor"], Parse(cursor: ranked).Errors.Keys);
         Assert.Equal(["cursor"], Parse(q: "printer", cursor: plain).Errors.Keys);
+
+        // Ranked pages come in windows: inside one (score and the window's start), or the first page of the next one.
+        var inside = new InvoiceSearchCursor("inv/b", 0.5f, WindowAfter: "inv/a");
+        var nextWindow = new InvoiceSearchCursor("inv/a", null, WindowAfter: "inv/a");
+        Assert.Equal(inside, Parse(q: "printer", cursor: inside.Encode()).Query!.Cursor);
+        Assert.Equal(nextWindow, Parse(q: "printer", cursor: nextWindow.Encode()).Query!.Cursor);
+        Assert.Equal(["cursor"], Parse(cursor: nextWindow.Encode()).Errors.Keys);
+        Assert.Equal(["cursor"], Parse(cursor: inside.Encode()).Errors.Keys);
     }
 }
