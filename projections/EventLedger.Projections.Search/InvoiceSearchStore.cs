@@ -110,31 +110,31 @@ public sealed partial class InvoiceSearchStore : IAsyncDisposable
             await Documents.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
             await using var transaction = await connection.BeginTransactionAsync(ct);
-            await Execute($"select pg_advisory_xact_lock(hashtext('eventledger-search:' || @schema))");
+            await ExecuteAsync($"select pg_advisory_xact_lock(hashtext('eventledger-search:' || @schema))");
             // pg_trgm is a trusted extension (PostgreSQL 13+): a database owner may create it. One per database.
-            await Execute("create extension if not exists pg_trgm");
-            var trigramSchema = (string)(await Scalar("select n.nspname::text from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_trgm'"))!;
-            var hadIndex = (bool)(await Scalar($"select exists (select 1 from pg_indexes where schemaname = @schema and indexname = '{FullTextIndex}')"))!;
-            await Execute($"alter table {DocumentTable} add column if not exists {SearchVectorColumn} tsvector " +
+            await ExecuteAsync("create extension if not exists pg_trgm");
+            var trigramSchema = (string)(await ScalarAsync("select n.nspname::text from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_trgm'"))!;
+            var hadIndex = (bool)(await ScalarAsync($"select exists (select 1 from pg_indexes where schemaname = @schema and indexname = '{FullTextIndex}')"))!;
+            await ExecuteAsync($"alter table {DocumentTable} add column if not exists {SearchVectorColumn} tsvector " +
                 $"generated always as (to_tsvector('{TextSearchConfig}'::regconfig, coalesce(data ->> 'searchText', ''))) stored");
-            await Execute($"create index if not exists {FullTextIndex} on {DocumentTable} using gin ({SearchVectorColumn})");
-            await Execute($"create index if not exists {VendorIndex} on {DocumentTable} using gin ((data ->> 'vendor') \"{trigramSchema.Replace("\"", "\"\"", StringComparison.Ordinal)}\".gin_trgm_ops)");
-            if (!hadIndex && (bool)(await Scalar($"select exists (select 1 from {DocumentTable})"))!)
+            await ExecuteAsync($"create index if not exists {FullTextIndex} on {DocumentTable} using gin ({SearchVectorColumn})");
+            await ExecuteAsync($"create index if not exists {VendorIndex} on {DocumentTable} using gin ((data ->> 'vendor') \"{trigramSchema.Replace("\"", "\"\"", StringComparison.Ordinal)}\".gin_trgm_ops)");
+            if (!hadIndex && (bool)(await ScalarAsync($"select exists (select 1 from {DocumentTable})"))!)
             {
-                await Execute($"analyze {DocumentTable}");
+                await ExecuteAsync($"analyze {DocumentTable}");
             }
 
             await transaction.CommitAsync(ct);
             return 0;
 
-            async Task<object?> Scalar(string sql)
+            async Task<object?> ScalarAsync(string sql)
             {
                 await using var command = new NpgsqlCommand(sql, connection, transaction);
                 command.Parameters.AddWithValue("schema", Schema);
                 return await command.ExecuteScalarAsync(ct);
             }
 
-            async Task Execute(string sql) => await Scalar(sql);
+            async Task ExecuteAsync(string sql) => await ScalarAsync(sql);
         }, cancellationToken);
 
     /// <summary>
