@@ -11,6 +11,7 @@ var root = new RootCommand("EventLedger: an event-sourced invoice ledger on Dyna
     DeadLettersCommand.Create(),
     AnalyticsCommand.Create(),
     TokenCommand.Create(),
+    ConsoleCommand.Create(),
 };
 
 try

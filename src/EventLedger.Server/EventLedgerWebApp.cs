@@ -9,6 +9,7 @@ using EventLedger.EventStore;
 using EventLedger.EventStore.Tables;
 using EventLedger.Projections.Contracts;
 using EventLedger.Server.Operations;
+using EventLedger.Server.OperatorConsole;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.ProjectionHost.Processing;
 using EventLedger.Projections;
@@ -93,6 +94,7 @@ public static class EventLedgerWebApp
 
         app.MapGroup("").RequireScope(LedgerScopes.Operate).MapProjectionEndpoints();
         app.MapPrometheusScrapingEndpoint().RequireScope(LedgerScopes.Operate);
+        app.MapOperatorConsole();
         app.UseEventLedgerSecurity();
         return app;
     }

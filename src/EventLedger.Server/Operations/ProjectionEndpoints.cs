@@ -20,7 +20,7 @@ public static class ProjectionEndpoints
         return app;
     }
 
-    private static async Task<Ok<List<ReadModelStatusResponse>>> GetProjections(IServiceProvider services, IReadModelCatalog catalog, ReadModelVersionRegistry registry, CancellationToken ct)
+    internal static async Task<Ok<List<ReadModelStatusResponse>>> GetProjections(IServiceProvider services, IReadModelCatalog catalog, ReadModelVersionRegistry registry, CancellationToken ct)
     {
         var host = services.GetService<ProjectionHostService>();
         var hosted = services.GetServices<HostedReadModel>().ToList();
