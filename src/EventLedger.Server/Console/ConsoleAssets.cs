@@ -43,6 +43,8 @@ internal sealed class ConsoleAssets
         return new ConsoleAssets(assets.ToFrozenDictionary(StringComparer.Ordinal));
     }
 
+    public IEnumerable<string> Files => _assets.Keys;
+
     public ConsoleAsset? Find(string file) => _assets.GetValueOrDefault(file);
 
     private static byte[] Read(Assembly assembly, string name)

@@ -38,21 +38,21 @@ public static partial class ConsoleEndpoints
         lifetime.ApplicationStopped.Register(feed.Dispose);
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConsoleEndpoints).FullName!);
 
-        app.MapGet(PagePath, (HttpContext context) => Serve(context, assets, IndexFile)).AllowAnonymous().ExcludeFromDescription();
-        app.MapGet(PagePath + "/{file}", (string file, HttpContext context) => Serve(context, assets, file)).AllowAnonymous().ExcludeFromDescription();
+        // One literal route per file: a path that is not one of them is not the console's, and stays closed like any other.
+        app.MapGet(PagePath, (HttpContext context) => Serve(context, assets.Find(IndexFile)!, IndexFile)).AllowAnonymous().ExcludeFromDescription();
+        foreach (var file in assets.Files)
+        {
+            app.MapGet($"{PagePath}/{file}", (HttpContext context) => Serve(context, assets.Find(file)!, file)).AllowAnonymous().ExcludeFromDescription();
+        }
+
         app.MapGet(StreamPath, (CancellationToken requestAborted) =>
                 TypedResults.ServerSentEvents(WatchAsync(feed, lifetime.ApplicationStopping, logger, requestAborted), eventType: "status"))
             .RequireScope(LedgerScopes.Operate);
         return app;
     }
 
-    private static IResult Serve(HttpContext context, ConsoleAssets assets, string file)
+    private static IResult Serve(HttpContext context, ConsoleAsset asset, string file)
     {
-        if (assets.Find(file) is not { } asset)
-        {
-            return TypedResults.Problem($"The console has no file '{file}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
-        }
-
         var headers = context.Response.Headers;
         headers.ETag = asset.ETag;
         // Revalidate every time: a server upgraded in place must not run yesterday's script against today's API.
