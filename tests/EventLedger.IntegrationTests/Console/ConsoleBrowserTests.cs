@@ -4,6 +4,8 @@ using System.Text.Json;
 using EventLedger.Api.Security;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.IntegrationTests.ProjectionHost;
+using EventLedger.IntegrationTests.Rebuild;
+using EventLedger.Projections.Tests.Support;
 using EventLedger.Projections;
 
 namespace EventLedger.IntegrationTests.OperatorConsole;
@@ -79,6 +81,47 @@ public sealed class ConsoleBrowserTests(StackFixture stack, ConsoleFixture conso
         var rebuild = await Http.GetFromJsonAsync<JsonElement>($"/projections/{readModel}/rebuild");
         Assert.Equal("completed", rebuild.GetProperty("state").GetString());
         Assert.Equal(live + 1, rebuild.GetProperty("liveVersion").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_rebuild_part_way_shows_its_progress_rate_and_eta_and_is_cancelled_from_the_page()
+    {
+        const string readModel = PacedRebuild.ReadModelName;
+        var log = new EventLog();
+        for (var i = 0; i < 300; i++)
+        {
+            log.On($"PACED-{i:D3}").Record("t1", i, "USA");
+        }
+
+        await RebuildHarness.SeedAsync(stack.DynamoDb, console.TablePrefix, log.Events);
+        var page = await OpenSignedInAsync();
+        var row = $"#read-model-rows tr[data-read-model='{readModel}']";
+        page.Click($"{row} button[data-action='rebuild']");
+
+        await page.UntilAsync(() => console.Paced.Holding && page.RebuildPercent(readModel) is { } p && int.Parse(p, CultureInfo.InvariantCulture) > 0
+                && page.Text($"{row} .rebuild-detail").Contains("ETA", StringComparison.Ordinal),
+            $"the page to show {readModel}'s rebuild part-way, with an ETA", TimeSpan.FromSeconds(60));
+        Assert.InRange(int.Parse(page.RebuildPercent(readModel)!, CultureInfo.InvariantCulture), 1, 99);
+        var detail = page.Text($"{row} .rebuild-detail");
+        Assert.Matches(@"^[\d,]+ / [\d,]+ events · [\d,]+ events/s · ETA \d+", detail);
+        Assert.Contains("running · bulk-load", page.Text($"{row} .rebuild-label"), StringComparison.Ordinal);
+        Assert.True(page.Visible($"{row} button[data-action='cancel']"));
+        Assert.Equal("true", page.Script<string>("return String(document.querySelector(arguments[0]).disabled);", $"{row} button[data-action='rebuild']"));
+
+        if (ConsoleScreenshot.RequestedPath is { } screenshot)
+        {
+            // For the README's picture: a dead letter in the list too.
+            console.Faulty.Projection!.Failing = true;
+            await Record("POISON-README", "t1", 12.5m);
+            await page.UntilAsync(() => page.DeadLetterInvoices().Contains("POISON-README"), "the parked POISON-README on the page", TimeSpan.FromSeconds(60));
+            ConsoleScreenshot.Save(console.Browser.Driver, screenshot);
+        }
+
+        page.Click($"{row} button[data-action='cancel']");
+        await page.UntilAsync(() => page.Text($"{row} .rebuild-label").Contains("cancelled", StringComparison.Ordinal), $"the page to show {readModel}'s rebuild cancelled");
+        Assert.False(page.Visible($"{row} button[data-action='cancel']"));
+        Assert.Contains($"Cancelled the rebuild of {readModel}", page.Text("#messages"), StringComparison.Ordinal);
+        Assert.Equal("cancelled", (await Http.GetFromJsonAsync<JsonElement>($"/projections/{readModel}/rebuild")).GetProperty("state").GetString());
     }
 
     [Fact]

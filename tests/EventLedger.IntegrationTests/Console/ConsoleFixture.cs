@@ -10,7 +10,7 @@ namespace EventLedger.IntegrationTests.OperatorConsole;
 
 /// <summary>
 /// One server and one headless chromium for all the console tests: the real app with every read model plus a
-/// <see cref="FaultyReadModel"/> that parks invoices named POISON-*, fast rebuild settings, and the sign-in link that
+/// <see cref="FaultyReadModel"/> that parks invoices named POISON-*, a <see cref="PacedRebuild"/>, fast rebuild settings, and the sign-in link that
 /// <c>eventledger console</c> prints for it. Started by the first test (xunit v2 gives class fixtures no collection fixture).
 /// </summary>
 public sealed class ConsoleFixture : IAsyncLifetime
@@ -20,6 +20,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public TestApp App { get; private set; } = null!;
     public string TablePrefix { get; } = StackFixture.NewPrefix("console");
     public FaultyReadModel Faulty { get; } = new(invoice => invoice.StartsWith("POISON", StringComparison.Ordinal));
+    public PacedRebuild Paced { get; } = new();
     public HeadlessChromium Browser { get; private set; } = null!;
 
     /// <summary>What <c>eventledger console --url … --no-open</c> printed: <c>{server}/console#token=…</c>.</summary>
@@ -37,7 +38,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
             {
                 Faulty.Register(services, TablePrefix);
                 services.AddSingleton(new ProjectionHostOptions { TablePrefix = TablePrefix, MaximumRetryAttempts = 1, BatchSize = 10 });
-                services.AddSingleton(RebuildHarness.FastOptions());
+                // Small pages, so that the paced rebuild shows progress before it holds.
+                services.AddSingleton(RebuildHarness.FastOptions(pageSize: 50));
+                services.AddSingleton(Paced.ReadModel(TablePrefix));
             }, tablePrefix: TablePrefix);
 
             var output = new StringWriter();

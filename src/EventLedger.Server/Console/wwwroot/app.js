@@ -9,6 +9,11 @@ import { watchStatus } from './status-stream.js';
 const $ = id => document.getElementById(id);
 let stopWatching = null;
 let deadLetterTotal = null;
+let deadLetterTimer = null;
+
+// The status's dead-letter counts move at once when a record is parked, but a retry or discard elsewhere shows there
+// only at the subscription's next shard discovery (up to 30 s): so the list also reloads on a timer while in view.
+const DeadLetterRefreshMs = 5000;
 
 function message(text, isError = false) {
   const list = $('messages');
@@ -31,6 +36,7 @@ function connection(state, detail) {
 function showSignIn(reason) {
   stopWatching?.();
   stopWatching = null;
+  clearInterval(deadLetterTimer);
   deadLetterTotal = null;
   $('workspace').hidden = true;
   $('sign-out').hidden = true;
@@ -62,6 +68,8 @@ function start() {
     },
   });
   deadLetters.load();
+  clearInterval(deadLetterTimer);
+  deadLetterTimer = setInterval(() => { if (!document.hidden) deadLetters.load(); }, DeadLetterRefreshMs);
 }
 
 $('sign-in-form').addEventListener('submit', event => {
