@@ -120,6 +120,8 @@ public sealed class ConsoleBrowserTests(StackFixture stack, ConsoleFixture conso
         page.Click($"{row} button[data-action='cancel']");
         await page.UntilAsync(() => page.Text($"{row} .rebuild-label").Contains("cancelled", StringComparison.Ordinal), $"the page to show {readModel}'s rebuild cancelled");
         Assert.False(page.Visible($"{row} button[data-action='cancel']"));
+        Assert.True(page.Visible($"{row} button[data-action='restart']"));
+        Assert.Equal("Resume", page.Text($"{row} button[data-action='rebuild']"));
         Assert.Contains($"Cancelled the rebuild of {readModel}", page.Text("#messages"), StringComparison.Ordinal);
         Assert.Equal("cancelled", (await Http.GetFromJsonAsync<JsonElement>($"/projections/{readModel}/rebuild")).GetProperty("state").GetString());
     }

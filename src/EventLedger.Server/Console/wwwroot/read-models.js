@@ -94,14 +94,16 @@ function rebuildCell(entry, onMessage) {
   const label = el('div', { className: 'rebuild-label' });
   const detail = el('div', { className: 'rebuild-detail muted' });
   const start = el('button', { type: 'button', dataset: { action: 'rebuild' }, text: 'Rebuild' });
+  const restart = el('button', { type: 'button', className: 'secondary', dataset: { action: 'restart' }, text: 'Start over', hidden: true,
+    title: 'Drop the half-built version and rebuild from the start' });
   const cancel = el('button', { type: 'button', className: 'secondary', dataset: { action: 'cancel' }, text: 'Cancel', hidden: true });
   const path = `/projections/${encodeURIComponent(entry.name)}/rebuild`;
   let current = null;
 
-  async function act(method, button, verb) {
+  async function act(method, button, verb, query = '') {
     button.disabled = true;
     try {
-      const status = await call(method, path);
+      const status = await call(method, path + query);
       if (status) show(status, null, status.liveVersion);
       onMessage(`${verb} ${entry.name}.`);
     } catch (error) {
@@ -112,12 +114,17 @@ function rebuildCell(entry, onMessage) {
   }
 
   start.addEventListener('click', () => act('POST', start, 'Started a rebuild of'));
+  restart.addEventListener('click', () => act('POST', restart, 'Started over the rebuild of', '?restart=true'));
   cancel.addEventListener('click', () => act('DELETE', cancel, 'Cancelled the rebuild of'));
 
   function show(rebuild, at, liveVersion) {
     current = rebuild ?? null;
     const running = rebuild?.state === 'running';
+    // A cancelled or failed rebuild resumes from its saved progress, or starts over (?restart=true).
+    const stopped = rebuild?.state === 'cancelled' || rebuild?.state === 'failed';
     start.disabled = running;
+    start.textContent = stopped ? 'Resume' : 'Rebuild';
+    restart.hidden = !stopped;
     cancel.hidden = !running;
     bar.hidden = !rebuild;
     if (!rebuild) {
@@ -145,7 +152,7 @@ function rebuildCell(entry, onMessage) {
     detail.textContent = parts.join(' · ');
   }
 
-  return { node: el('div', { className: 'rebuild' }, bar, label, detail, el('div', { className: 'actions' }, start, cancel)), show };
+  return { node: el('div', { className: 'rebuild' }, bar, label, detail, el('div', { className: 'actions' }, start, restart, cancel)), show };
 }
 
 /** Over the last ten seconds of samples of this rebuild; before there are two, the average since it started. */
