@@ -6,7 +6,7 @@ using EventLedger.ProjectionHost.Hosting;
 using Microsoft.Extensions.Logging;
 
 // Usage: dotnet run -c Release --project bench/EventLedger.Benchmarks -- [scenario ...] [--ops N] [--concurrency N]
-// Scenarios: append, catchup, latency, analytics, rebuild, steady (default: all). Each scenario gets a fresh local stack (DynamoDB Local slows
+// Scenarios: append, catchup, latency, analytics, rebuild, steady, search (default: all). Each scenario gets a fresh local stack (DynamoDB Local slows
 // down writes to stream-enabled tables while other stream-enabled tables hold records, so scenarios must not share one). Results go to docs/benchmarks.md, each figure beside its ceiling from the same run.
 var scenarios = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToList();
 int Arg(string name, int fallback) =>
@@ -14,7 +14,7 @@ int Arg(string name, int fallback) =>
 
 var root = RepositoryRootFinder.Find();
 var options = new BenchOptions(Arg("--ops", 3000), Arg("--concurrency", 8), Path.Combine(root, "docs", "benchmarks.md"));
-var known = new[] { "append", "catchup", "latency", "analytics", "rebuild", "steady" };
+var known = new[] { "append", "catchup", "latency", "analytics", "rebuild", "steady", "reactions", "search" };
 if (scenarios.Count == 0) scenarios.AddRange(known);
 if (scenarios.FirstOrDefault(s => !known.Contains(s)) is { } unknown)
 {
@@ -46,6 +46,10 @@ foreach (var scenario in scenarios)
         case "steady":
             await SteadyStateScenario.RunAsync(stack, options, Arg("--seconds", 60), cts.Token);
             break;
+        case "reactions":
+            await ReactionsScenario.RunAsync(stack, options, Arg("--events", 3000), Arg("--rate", 100), Arg("--seconds", 30), cts.Token);
+            break;
+        case "search": await SearchScenario.RunAsync(stack, options, Arg("--events", 1_000_000), Arg("--search-batch", 1000), cts.Token); break;
         case "latency":
             await LatencyScenario.RunAsync(stack, options, Arg("--rate", 100), Arg("--seconds", 30), new ProjectionHostOptions(), cts.Token);
             break;

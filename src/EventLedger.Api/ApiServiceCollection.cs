@@ -3,6 +3,7 @@ using EventLedger.Api.Http;
 using EventLedger.Api.Analytics;
 using EventLedger.Api.Invoices;
 using EventLedger.Api.ReadModels;
+using EventLedger.Api.Search;
 using EventLedger.Api.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -39,6 +40,7 @@ public static class ApiServiceCollection
         invoices.MapInvoiceCommandEndpoints();
         invoices.MapReadModelEndpoints();
         app.MapGroup("").RequireScope(LedgerScopes.Read).MapAnalyticsEndpoints();
+        app.MapGroup("").RequireScope(LedgerScopes.Read).MapSearchEndpoints();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous();
         return app;
     }

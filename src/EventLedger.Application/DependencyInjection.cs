@@ -14,6 +14,7 @@ public static class DependencyInjection
     public static IServiceCollection AddEventLedgerApplication(this IServiceCollection services)
     {
         services.TryAddSingleton(new InvoiceHeadCacheOptions());
+        services.AddSingleton<CommandMetrics>();
         services.AddSingleton<InvoiceHeadCache>();
         services.AddSingleton<InvoiceAppender>();
         services.AddSingleton(typeof(IPipelineBehavior<,>), typeof(LoggingBehavior<,>));

@@ -12,6 +12,8 @@ var root = new RootCommand("EventLedger: an event-sourced invoice ledger on Dyna
     AnalyticsCommand.Create(),
     TokenCommand.Create(),
     ConsoleCommand.Create(),
+    ReactionsCommand.Create(),
+    SearchCommand.Create(),
 };
 
 try

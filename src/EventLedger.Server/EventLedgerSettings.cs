@@ -15,6 +15,9 @@ public sealed record EventLedgerSettings
 
     public string? PostgresConnectionString { get; init; }
 
+    /// <summary>http://host:port of the SQS/SNS endpoint (emulator) for reactions, or null for AWS itself.</summary>
+    public string? AwsEndpoint { get; init; }
+
     /// <summary>Prefix of every table name, so several environments can share one account.</summary>
     public string TablePrefix { get; init; } = "eventledger-";
 
@@ -25,6 +28,7 @@ public sealed record EventLedgerSettings
     {
         DynamoDbEndpoint = stack.DynamoDbEndpoint,
         PostgresConnectionString = stack.PostgresConnectionString,
+        AwsEndpoint = stack.AwsEndpoint,
         TablePrefix = tablePrefix ?? (Environment.GetEnvironmentVariable(TablePrefixVariable) is { Length: > 0 } p ? p : "eventledger-"),
     };
 }

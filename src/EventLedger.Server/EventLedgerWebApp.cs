@@ -10,6 +10,7 @@ using EventLedger.EventStore.Tables;
 using EventLedger.Projections.Contracts;
 using EventLedger.Server.Operations;
 using EventLedger.Server.OperatorConsole;
+using EventLedger.Server.Operations.Reactions;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.ProjectionHost.Processing;
 using EventLedger.Projections;
@@ -64,9 +65,10 @@ public static class EventLedgerWebApp
         services.AddSingleton(builder.Configuration.GetSection("Projections").Get<ProjectionHostOptions>() is { } configured
             ? configured with { TablePrefix = settings.TablePrefix }
             : new ProjectionHostOptions { TablePrefix = settings.TablePrefix });
-        services.AddHostedReadModels(settings, readModels ?? ReadModelCatalog.All);
+        services.AddHostedReadModels(settings, readModels ?? ReadModelCatalog.All, builder.Configuration);
         if (roles.HasFlag(EventLedgerRoles.ProjectionHost))
         {
+            services.AddSingleton<ProjectionMetrics>();
             services.AddSingleton<ProjectionHostService>();
             services.AddHostedService(sp => sp.GetRequiredService<ProjectionHostService>());
             services.AddSingleton<RebuildEngine>();
@@ -93,6 +95,7 @@ public static class EventLedgerWebApp
         }
 
         app.MapGroup("").RequireScope(LedgerScopes.Operate).MapProjectionEndpoints();
+        app.MapGroup("").RequireScope(LedgerScopes.Operate).MapReactionsEndpoints();
         app.MapPrometheusScrapingEndpoint().RequireScope(LedgerScopes.Operate);
         app.MapOperatorConsole();
         app.UseEventLedgerSecurity();

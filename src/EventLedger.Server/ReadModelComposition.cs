@@ -2,6 +2,9 @@ using Amazon.DynamoDBv2;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.Projections.Analytics;
 using EventLedger.Projections.Contracts;
+using EventLedger.Reactions.Hosting;
+using EventLedger.Server.Search;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -12,7 +15,7 @@ namespace EventLedger.Server;
 public static class ReadModelComposition
 {
     public static IServiceCollection AddHostedReadModels(
-        this IServiceCollection services, EventLedgerSettings settings, IReadOnlyList<IReadModel> readModels)
+        this IServiceCollection services, EventLedgerSettings settings, IReadOnlyList<IReadModel> readModels, IConfiguration configuration)
     {
         services.AddSingleton(new DeclaredReadModels(readModels));
         if (settings.PostgresConnectionString is { } postgres)
@@ -36,6 +39,10 @@ public static class ReadModelComposition
             services.AddSingleton(sp => ReadModelHosting.Host(readModel, sp.GetRequiredService<ReadModelStores>())!);
         }
 
+        // Reactions are declared in projections/EventLedger.Projections/Reactions; which ones run, and where they deliver,
+        // is configuration (Reactions__…), so they are registered from it.
+        services.AddInvoiceSearch(settings.PostgresConnectionString, settings.TablePrefix);
+        services.AddReactions(configuration, settings.TablePrefix, settings.AwsEndpoint);
         return services;
     }
 }

@@ -67,27 +67,21 @@ public static class AnalyticsEndpoints
             errors["invoiceNumber"] = ["is not a valid invoice number"];
         }
 
-        if (minVersion is < 1) errors["minVersion"] = ["must be 1 or more"];
-        if (waitMs is < 0 or > 30_000) errors["waitMs"] = ["must be 0-30000"];
+        ReadYourWritesParameters.Validate(minVersion, waitMs, errors);
     }
 
     private static async Task<ProblemHttpResult?> NotCaughtUpAsync(
         AnalyticsQueries queries, ReadModelTable live, string? invoiceNumber, long? minVersion, int? waitMs, IServiceProvider services, CancellationToken ct)
     {
         if (minVersion is not { } min || invoiceNumber is null) return null;
-        var timeout = waitMs is { } ms ? TimeSpan.FromMilliseconds(ms) : ReadYourWrites.DefaultWait;
+        var timeout = ReadYourWritesParameters.Wait(waitMs);
         if (await services.GetRequiredService<ReadYourWrites>().WaitAsync(live, invoiceNumber, min, _ => true,
                 c => queries.AppliedVersionAsync(invoiceNumber, c), timeout, ct))
         {
             return null;
         }
 
-        var applied = await queries.AppliedVersionAsync(invoiceNumber, ct);
-        return TypedResults.Problem(
-            title: "Read model not caught up",
-            detail: $"{AnalyticsProjection.ProjectionName} has not applied version {min} of invoice '{invoiceNumber}' in time (it is at {applied}); retry shortly.",
-            statusCode: StatusCodes.Status503ServiceUnavailable,
-            extensions: new Dictionary<string, object?> { ["code"] = "not-caught-up", ["readModel"] = AnalyticsProjection.ProjectionName, ["minVersion"] = min });
+        return ReadYourWritesParameters.NotCaughtUp(AnalyticsProjection.ProjectionName, invoiceNumber, min, await queries.AppliedVersionAsync(invoiceNumber, ct));
     }
 
     private static async Task<(AnalyticsQueries Queries, ReadModelTable Live)?> QueriesAsync(IServiceProvider services, CancellationToken ct)

@@ -114,11 +114,10 @@ public static class ReadModelEndpoints
 
     private static ValidationProblem? Invalid(string invoiceNumber, long? minVersion, int? waitMs)
     {
-        var errors = new List<FieldError>();
-        if (!InvoiceRules.IsValidInvoiceNumber(invoiceNumber)) errors.Add(new("invoiceNumber", "is not a valid invoice number"));
-        if (minVersion is < 1) errors.Add(new("minVersion", "must be 1 or more"));
-        if (waitMs is < 0 or > 30_000) errors.Add(new("waitMs", "must be 0-30000"));
-        return errors.Count == 0 ? null : TypedResults.ValidationProblem(errors.ToDictionary(e => e.Field, e => new[] { e.Message }));
+        var errors = new Dictionary<string, string[]>();
+        if (!InvoiceRules.IsValidInvoiceNumber(invoiceNumber)) errors["invoiceNumber"] = ["is not a valid invoice number"];
+        ReadYourWritesParameters.Validate(minVersion, waitMs, errors);
+        return errors.Count == 0 ? null : TypedResults.ValidationProblem(errors);
     }
 
     private static NotFound<ProblemDetails> UnknownInvoice(string invoiceNumber) => TypedResults.NotFound(new ProblemDetails
@@ -130,12 +129,7 @@ public static class ReadModelEndpoints
     });
 
     private static ProblemHttpResult NotCaughtUp(string readModel, string invoiceNumber, long minVersion, long? applied) =>
-        TypedResults.Problem(
-            title: "Read model not caught up",
-            detail: $"{readModel} has not applied version {minVersion} of invoice '{invoiceNumber}' in time" +
-                (applied is { } a ? $" (it is at {a})" : "") + "; retry shortly.",
-            statusCode: StatusCodes.Status503ServiceUnavailable,
-            extensions: new Dictionary<string, object?> { ["code"] = "not-caught-up", ["readModel"] = readModel, ["minVersion"] = minVersion });
+        ReadYourWritesParameters.NotCaughtUp(readModel, invoiceNumber, minVersion, applied);
 }
 
 /// <summary>Resolves the live table of each read model (per request, so a rebuild's switch is seen at once) and waits for versions.</summary>
@@ -159,6 +153,6 @@ public sealed class ReadModelReader(IAmazonDynamoDB dynamoDb, IReadModelCatalog 
     {
         return minVersion is not { } min
             || await readYourWrites.WaitAsync(await _catalog.LiveTableAsync(readModel, ct), invoiceNumber, min, ReadModelCatalog.Named(readModel).Handles,
-                appliedVersion, waitMs is { } ms ? TimeSpan.FromMilliseconds(ms) : ReadYourWrites.DefaultWait, ct);
+                appliedVersion, ReadYourWritesParameters.Wait(waitMs), ct);
     }
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace EventLedger.Application.Behaviors;
 
 /// <summary>Logs each command with its outcome and duration, and counts them (meter <c>EventLedger.Commands</c>).</summary>
-public sealed partial class LoggingBehavior<TMessage, TResponse>(ILogger<LoggingBehavior<TMessage, TResponse>> logger)
+public sealed partial class LoggingBehavior<TMessage, TResponse>(ILogger<LoggingBehavior<TMessage, TResponse>> logger, CommandMetrics metrics)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : notnull, IMessage
 {
@@ -17,14 +17,14 @@ public sealed partial class LoggingBehavior<TMessage, TResponse>(ILogger<Logging
         {
             var response = await next(message, cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
-            CommandMetrics.Handled(name, "ok", elapsed);
+            metrics.Handled(name, "ok", elapsed);
             LogHandled(logger, name, elapsed.TotalMilliseconds);
             return response;
         }
         catch (Exception ex)
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
-            CommandMetrics.Handled(name, ex.GetType().Name, elapsed);
+            metrics.Handled(name, ex.GetType().Name, elapsed);
             LogRejected(logger, name, ex.GetType().Name, ex.Message, elapsed.TotalMilliseconds);
             throw;
         }

@@ -5,7 +5,7 @@ using Spectre.Console;
 namespace EventLedger.Cli.Commands;
 
 /// <summary><c>eventledger analytics daily --from --to</c> and <c>analytics countries</c>, from a running server.</summary>
-public static class AnalyticsCommand
+internal static class AnalyticsCommand
 {
     public static Command Create()
     {

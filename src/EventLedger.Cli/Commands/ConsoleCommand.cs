@@ -10,7 +10,7 @@ namespace EventLedger.Cli.Commands;
 /// prints <c>{url}/console#token=…</c> and opens it when a desktop is there. The token rides in the URL fragment, which
 /// a browser never sends to the server, and the page drops it from the address bar at once (docs/adr/0014).
 /// </summary>
-public static class ConsoleCommand
+internal static class ConsoleCommand
 {
     public static Command Create()
     {

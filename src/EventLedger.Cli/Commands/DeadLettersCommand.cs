@@ -4,7 +4,7 @@ using Spectre.Console;
 namespace EventLedger.Cli.Commands;
 
 /// <summary><c>eventledger dlq list|retry|discard</c>: the dead-letter store of a running projection host.</summary>
-public static class DeadLettersCommand
+internal static class DeadLettersCommand
 {
     public static Command Create()
     {

@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace EventLedger.Cli.Commands;
 
 /// <summary><c>eventledger projections status|rebuild|cancel</c>.</summary>
-public static class ProjectionsCommand
+internal static class ProjectionsCommand
 {
     public static Command Create()
     {

@@ -2,13 +2,15 @@ using System.CommandLine;
 using EventLedger.Server;
 using EventLedger.Cli.Hosting;
 using EventLedger.EmbeddedStack;
+using EventLedger.Reactions.Configuration;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace EventLedger.Cli.Commands;
 
 /// <summary><c>eventledger serve --port N</c>: the API (and projection host) on 127.0.0.1:N until Ctrl-C or SIGTERM.</summary>
-public static class ServeCommand
+internal static class ServeCommand
 {
     public static Command Create()
     {
@@ -31,7 +33,7 @@ public static class ServeCommand
             }
 
             using var loggerFactory = ConsoleLogging.CreateFactory(LogLevel.Information);
-            await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment(), loggerFactory.CreateLogger("LocalStack"), ct);
+            await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment() with { NeedAwsEmulator = ReactionsConfiguration.NeedsAwsEndpoint(new ConfigurationBuilder().AddEnvironmentVariables().Build()) }, loggerFactory.CreateLogger("LocalStack"), ct);
             var settings = EventLedgerSettings.FromStack(stack) with { Insecure = parse.GetValue(insecure) };
             var roles = parse.GetValue(role) switch
             {

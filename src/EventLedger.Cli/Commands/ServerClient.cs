@@ -6,7 +6,7 @@ using EventLedger.Api.Security;
 namespace EventLedger.Cli.Commands;
 
 /// <summary>Operator commands talk to a running <c>eventledger serve</c> over its HTTP API (it holds the processors and the live state).</summary>
-public static class ServerClient
+internal static class ServerClient
 {
     public const string UrlVariable = "EVENTLEDGER_URL";
 

@@ -9,7 +9,7 @@ namespace EventLedger.Cli.Commands;
 /// signed with this machine's local key (<c>.eventledger/auth/signing-key</c>, created on first use), which a server
 /// without <c>Auth__Authority</c> accepts. The subject becomes the <c>actor</c> of the events its commands append.
 /// </summary>
-public static class TokenCommand
+internal static class TokenCommand
 {
     public static Command Create()
     {

@@ -16,7 +16,7 @@ namespace EventLedger.Cli.Demo;
 /// command path over HTTP, waits for the projections with <c>minVersion</c>, and prints each read model beside the
 /// sample's expected values. Exits 1 when a read model disagrees.
 /// </summary>
-public static class DemoCommand
+internal static class DemoCommand
 {
     public static Command Create()
     {
@@ -31,13 +31,14 @@ public static class DemoCommand
         using var loggerFactory = ConsoleLogging.CreateFactory(LogLevel.Warning);
         AnsiConsole.MarkupLine("[bold]EventLedger demo[/]");
         LocalStack? stack = null;
-        await AnsiConsole.Status().StartAsync("Starting the local stack (DynamoDB Local, PostgreSQL)…", async _ =>
-            stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment(), loggerFactory.CreateLogger("LocalStack"), ct));
+        await AnsiConsole.Status().StartAsync("Starting the local stack (DynamoDB Local, PostgreSQL, the AWS emulator)…", async _ =>
+            stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment() with { NeedAwsEmulator = true }, loggerFactory.CreateLogger("LocalStack"), ct));
         await using var _ = stack!;
         AnsiConsole.MarkupLine($"  DynamoDB: [grey]{Markup.Escape(stack!.DynamoDbEndpoint ?? "AWS")}[/]  PostgreSQL: [grey]{Markup.Escape(Redact(stack.PostgresConnectionString))}[/]");
 
         var settings = EventLedgerSettings.FromStack(stack, $"demo{DateTime.UtcNow:HHmmss}-");
-        await using var app = await EventLedgerWebApp.BuildAsync(settings, port: 0, LogLevel.Warning, ct);
+        await using var reactions = await ReactionsDemo.StartAsync(settings.AwsEndpoint, settings.TablePrefix, ct);
+        await using var app = await EventLedgerWebApp.BuildAsync(settings, port: 0, LogLevel.Warning, ct, configureServices: reactions.Configure);
         await app.StartAsync(ct);
         using var http = new HttpClient { BaseAddress = app.BaseAddress() };
         http.DefaultRequestHeaders.Authorization = app.Services.LocalBearer("demo", LedgerScopes.All, TimeSpan.FromHours(1));
@@ -67,11 +68,13 @@ public static class DemoCommand
         await PrintTransactionsAsync(http, sample, lastVersion, mismatches, ct);
         await PrintHistoryAsync(http, lastVersion, ct);
         await PrintAnalyticsAsync(http, sample, mismatches, ct);
+        await PrintSearchAsync(http, lastVersion, mismatches, ct);
+        await reactions.RunAsync(http, sample.Commands.Count(c => c.GetProperty("command").GetString() == "recordTransaction") + 1, mismatches, ct);
 
         AnsiConsole.WriteLine();
         if (mismatches.Count == 0)
         {
-            AnsiConsole.MarkupLine("[green]✓ Every read model matches the sample's expected values.[/]");
+            AnsiConsole.MarkupLine("[green]✓ Every read model matches the sample's expected values, and the reactions delivered.[/]");
             return 0;
         }
 
@@ -208,6 +211,22 @@ public static class DemoCommand
         }
 
         AnsiConsole.Write(countries);
+    }
+
+    /// <summary>The seed's document question: which transactions have printers with quantity 2 or more (search on Marten).</summary>
+    private static async Task PrintSearchAsync(HttpClient http, Dictionary<string, long> versions, List<string> mismatches, CancellationToken ct)
+    {
+        var page = await GetAsync(http, $"/search?item=printer&minQuantity=2&invoiceNumber=1212121&minVersion={versions["1212121"]}&waitMs=15000", ct);
+        var table = Table("invoice-search (Marten): GET /search?item=printer&minQuantity=2", "invoice", "transaction", "amount", "vendor");
+        foreach (var r in page.GetProperty("items").EnumerateArray())
+        {
+            table.AddRow(r.GetProperty("invoiceNumber").GetString()!, r.GetProperty("transactionId").GetString()!, Num(r.GetProperty("amount").GetDecimal()),
+                Markup.Escape(r.GetProperty("document").GetProperty("Vendor Name").GetString()!));
+        }
+
+        AnsiConsole.Write(table);
+        var found = string.Join(",", page.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("transactionId").GetString()));
+        if (found != "Client1_trans1xxxx") mismatches.Add($"search item=printer&minQuantity=2: got [{found}], expected [Client1_trans1xxxx]");
     }
 
     private static async Task<JsonElement> GetAsync(HttpClient http, string path, CancellationToken ct)

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace EventLedger.Cli.Demo;
 
 /// <summary>The sample from the DynamoDB Streams design patterns (samples/sample-invoices.json): commands in order and the expected read models.</summary>
-public sealed record SampleInvoices(IReadOnlyList<JsonElement> Commands, JsonElement Expected)
+internal sealed record SampleInvoices(IReadOnlyList<JsonElement> Commands, JsonElement Expected)
 {
     public static SampleInvoices Load(string? path = null)
     {

@@ -6,7 +6,7 @@ using EventLedger.Projections.Analytics;
 namespace EventLedger.Cli.Hosting;
 
 /// <summary>Turns the failures an operator can fix (an endpoint that does not answer, bad credentials) into one clear line.</summary>
-public static class CliErrors
+internal static class CliErrors
 {
     public static string? Describe(Exception ex)
     {

@@ -26,7 +26,8 @@ public sealed partial class ProjectionHostService(
     IReadModelCatalog catalog,
     IEnumerable<HostedReadModel> readModels,
     ILoggerFactory loggerFactory,
-    AppliedVersionSignal? appliedSignal = null) : IHostedService, IAsyncDisposable
+    AppliedVersionSignal? appliedSignal = null,
+    ProjectionMetrics? metrics = null) : IHostedService, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, RunningSubscription> _running = new(StringComparer.Ordinal);
     private readonly ILogger _logger = loggerFactory.CreateLogger<ProjectionHostService>();
@@ -76,7 +77,7 @@ public sealed partial class ProjectionHostService(
 
             var hosted = await readModel.CreateAsync(version, cancellationToken);
             var processor = new ProjectionBatchProcessor(hosted.Projection,
-                appliedSignal is null ? null : events => appliedSignal.Publish(name, version, events));
+                appliedSignal is null ? null : events => appliedSignal.Publish(name, version, events), metrics);
             var subscription = new StreamSubscription(
                 new StreamSubscriptionOptions
                 {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
 using EventLedger.Projections.Analytics;
+using EventLedger.Projections.Contracts;
 
 namespace EventLedger.ProjectionHost.Hosting;
 
@@ -15,6 +16,7 @@ public static class TransientFailures
     public static bool IsTransient(Exception ex) => ex switch
     {
         AnalyticsStoreUnavailableException { IsTransient: true } => true,
+        IStoreFailure { IsTransient: true } => true,
         AmazonServiceException { StatusCode: >= HttpStatusCode.InternalServerError } => true,
         AmazonServiceException a when a.ErrorCode is "ThrottlingException" or "ProvisionedThroughputExceededException" or "RequestLimitExceeded" => true,
         HttpRequestException or SocketException or TimeoutException => true,

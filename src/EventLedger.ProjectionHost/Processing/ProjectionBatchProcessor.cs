@@ -10,7 +10,8 @@ namespace EventLedger.ProjectionHost.Processing;
 /// bisected and finally parked in the dead-letter store while later records keep flowing. Once a batch is applied,
 /// <paramref name="applied"/> (if any) hears of it (the in-process read-your-writes signal).
 /// </summary>
-public sealed class ProjectionBatchProcessor(IProjection projection, Action<IReadOnlyList<StoredEvent>>? applied = null) : IStreamBatchProcessor
+public sealed class ProjectionBatchProcessor(
+    IProjection projection, Action<IReadOnlyList<StoredEvent>>? applied = null, ProjectionMetrics? metrics = null) : IStreamBatchProcessor
 {
     public IProjection Projection => projection;
 
@@ -40,7 +41,7 @@ public sealed class ProjectionBatchProcessor(IProjection projection, Action<IRea
         await projection.ApplyAsync(new ProjectionBatch(events, position), cancellationToken);
         if (events.Count > 0)
         {
-            ProjectionMetrics.Applied(projection.Name, events.Count, events[^1].RecordedAt);
+            metrics?.Applied(projection.Name, events.Count, events[^1].RecordedAt);
             applied?.Invoke(events);
         }
     }

@@ -1,26 +1,30 @@
-using EventLedger.Projections.Contracts;
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
 namespace EventLedger.ProjectionHost.Processing;
 
-/// <summary>Events applied per read model, and how far behind the newest applied event was when applied (meter <c>EventLedger.Projections</c>).</summary>
-public static class ProjectionMetrics
+/// <summary>
+/// Events applied per read model, and how far behind the newest applied event was when applied (meter
+/// <c>EventLedger.Projections</c>, created through the host's <see cref="IMeterFactory"/>).
+/// </summary>
+public sealed class ProjectionMetrics
 {
     public const string MeterName = "EventLedger.Projections";
-    private static readonly Meter Meter = new(MeterName);
-    private static readonly Counter<long> EventsApplied = Meter.CreateCounter<long>("eventledger.projections.events_applied", "{event}", "Events applied to a read model");
-    private static readonly Histogram<double> ApplyLag = Meter.CreateHistogram<double>("eventledger.projections.apply_lag", "ms", "Time from an event's append to its application in a read model");
-    private static readonly ConcurrentDictionary<string, long> Totals = new(StringComparer.Ordinal);
+    private readonly Counter<long> _eventsApplied;
+    private readonly Histogram<double> _applyLag;
+    private readonly TimeProvider _clock;
 
-    public static void Applied(string readModel, int count, DateTimeOffset newestRecordedAt)
+    public ProjectionMetrics(IMeterFactory meters, TimeProvider? clock = null)
     {
-        var tag = new KeyValuePair<string, object?>("read_model", readModel);
-        EventsApplied.Add(count, tag);
-        ApplyLag.Record(Math.Max(0, (DateTimeOffset.UtcNow - newestRecordedAt).TotalMilliseconds), tag);
-        Totals.AddOrUpdate(readModel, count, (_, total) => total + count);
+        var meter = meters.Create(MeterName);
+        _eventsApplied = meter.CreateCounter<long>("eventledger.projections.events_applied", "{event}", "Events applied to a read model");
+        _applyLag = meter.CreateHistogram<double>("eventledger.projections.apply_lag", "ms", "Time from an event's append to its application in a read model");
+        _clock = clock ?? TimeProvider.System;
     }
 
-    /// <summary>Events applied by this process since it started, per read model.</summary>
-    public static long AppliedBy(string readModel) => Totals.GetValueOrDefault(readModel);
+    public void Applied(string readModel, int count, DateTimeOffset newestRecordedAt)
+    {
+        var tag = new KeyValuePair<string, object?>("read_model", readModel);
+        _eventsApplied.Add(count, tag);
+        _applyLag.Record(Math.Max(0, (_clock.GetUtcNow() - newestRecordedAt).TotalMilliseconds), tag);
+    }
 }

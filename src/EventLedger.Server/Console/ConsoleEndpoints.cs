@@ -17,7 +17,7 @@ namespace EventLedger.Server.OperatorConsole;
 /// call it makes carries the operator's bearer token, like any other client's. <c>GET /projections/stream</c> pushes
 /// the read models' status as server-sent events every second (<c>ledger.operate</c>).
 /// </summary>
-public static partial class ConsoleEndpoints
+internal static partial class ConsoleEndpoints
 {
     public const string PagePath = "/console";
     public const string StreamPath = "/projections/stream";

@@ -57,4 +57,4 @@ internal sealed class ProjectionStatusFeed(IServiceProvider services, TimeProvid
 /// </summary>
 /// <param name="At">The server's clock when it read the status (the console's lag chart and rebuild ETA use it).</param>
 /// <param name="ReadModels">One entry per hosted read model, the same as <c>GET /projections</c>.</param>
-public sealed record ProjectionStatusSnapshot(DateTimeOffset At, IReadOnlyList<ReadModelStatusResponse> ReadModels);
+internal sealed record ProjectionStatusSnapshot(DateTimeOffset At, IReadOnlyList<ReadModelStatusResponse> ReadModels);

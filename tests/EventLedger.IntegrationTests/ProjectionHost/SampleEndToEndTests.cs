@@ -105,7 +105,7 @@ public sealed class SampleEndToEndTests(StackFixture stack) : IAsyncLifetime
             models = await Get("/projections");
             return models.EnumerateArray().All(m => m.GetProperty("appliedCount").GetInt64() >= total);
         }, $"every read model to report {total} applied events", TimeSpan.FromSeconds(30), () => models.ToString());
-        Assert.Equal(["invoice-totals", "country-counts", "invoice-transactions", "invoice-history", "analytics"],
+        Assert.Equal(["invoice-totals", "country-counts", "invoice-transactions", "invoice-history", "analytics", "invoice-search"],
             models.EnumerateArray().Select(m => m.GetProperty("name").GetString()));
         Assert.All(models.EnumerateArray(), m =>
         {

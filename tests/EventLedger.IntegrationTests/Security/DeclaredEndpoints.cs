@@ -62,7 +62,8 @@ public static class DeclaredEndpoints
         if (path == "/health") return "anonymous";
         if (path.StartsWith("/invoices", StringComparison.Ordinal)) return HttpMethods.IsGet(endpoint.Method) ? LedgerScopes.Read : LedgerScopes.Write;
         if (path.StartsWith("/analytics", StringComparison.Ordinal)) return LedgerScopes.Read;
-        if (path.StartsWith("/projections", StringComparison.Ordinal) || path.StartsWith("/dead-letters", StringComparison.Ordinal) || path == "/metrics")
+        if (path.StartsWith("/projections", StringComparison.Ordinal) || path.StartsWith("/dead-letters", StringComparison.Ordinal)
+            || path.StartsWith("/reactions", StringComparison.Ordinal) || path == "/metrics")
         {
             return LedgerScopes.Operate;
         }

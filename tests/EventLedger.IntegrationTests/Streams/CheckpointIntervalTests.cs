@@ -148,7 +148,7 @@ public sealed class CheckpointIntervalTests(StackFixture fixture, ITestOutputHel
         processor.BeforeApply = async (_, ct) =>
         {
             var before = streams.GetRecordsCalls;
-            await Task.Delay(120, ct);
+            await Task.Delay(300, ct); // long enough for a read-ahead to be issued even on a loaded machine
             if (streams.GetRecordsCalls > before)
             {
                 Interlocked.Increment(ref reads.Value);

@@ -56,7 +56,8 @@ public sealed class StreamSubscriptionTests(StackFixture fixture, ITestOutputHel
         var last = processor.AppliedRecords.Select(a => a.SequenceNumber).MaxBy(s => decimal.Parse(s, System.Globalization.CultureInfo.InvariantCulture))!;
         var shardId = Assert.Single(subscription.GetStatus().Shards).ShardId;
         await Probe.UntilAsync(async () => await _h.Checkpoints.GetAsync(StreamsHarness.SubscriptionName, shardId, default) == last, "the checkpoint at the last record");
-        await Probe.UntilAsync(() => subscription.GetStatus().Shards[0].LagMilliseconds == 0, "lag 0 once caught up at the tip");
+        await Probe.UntilAsync(() => subscription.GetStatus().Shards[0] is { LagMilliseconds: 0 } s && s.Checkpoint == last,
+            "lag 0 and the status showing the written checkpoint once caught up at the tip");
 
         var status = subscription.GetStatus();
         Assert.Equal("Running", status.State);

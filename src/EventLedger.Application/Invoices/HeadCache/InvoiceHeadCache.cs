@@ -16,8 +16,11 @@ public sealed class InvoiceHeadCache
     private readonly Dictionary<string, LinkedListNode<Entry>> _entries = new(StringComparer.Ordinal);
     private readonly LinkedList<Entry> _recency = new();
 
-    public InvoiceHeadCache(InvoiceHeadCacheOptions options)
+    private readonly CommandMetrics? _metrics;
+
+    public InvoiceHeadCache(InvoiceHeadCacheOptions options, CommandMetrics? metrics = null)
     {
+        _metrics = metrics;
         ArgumentOutOfRangeException.ThrowIfNegative(options.HeadCacheCapacity);
         Capacity = options.HeadCacheCapacity;
     }
@@ -46,13 +49,13 @@ public sealed class InvoiceHeadCache
                 _recency.Remove(node);
                 _recency.AddFirst(node);
                 head = node.Value.Head;
-                CommandMetrics.HeadCacheLookup(hit: true);
+                _metrics?.HeadCacheLookup(hit: true);
                 return true;
             }
         }
 
         head = InvoiceHead.Empty;
-        CommandMetrics.HeadCacheLookup(hit: false);
+        _metrics?.HeadCacheLookup(hit: false);
         return false;
     }
 
@@ -103,7 +106,7 @@ public sealed class InvoiceHeadCache
             }
         }
 
-        CommandMetrics.HeadCacheStale();
+        _metrics?.HeadCacheStale();
     }
 
     private readonly record struct Entry(string InvoiceNumber, InvoiceHead Head);

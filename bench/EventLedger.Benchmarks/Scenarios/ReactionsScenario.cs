@@ -1,0 +1,283 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using Amazon.SQS.Model;
+using EventLedger.Server;
+using EventLedger.Benchmarks.Infrastructure;
+using EventLedger.Cli.Hosting;
+using EventLedger.Domain.Invoices;
+using EventLedger.EmbeddedStack;
+using EventLedger.EventStore;
+using EventLedger.EventStore.Append;
+using EventLedger.EventStore.Events;
+using EventLedger.EventStore.Tables;
+using EventLedger.Projections.Reactions.PaymentRequests;
+using EventLedger.Reactions.Configuration;
+using EventLedger.Reactions.Hosting;
+using EventLedger.Reactions.Sinks;
+using EventLedger.Reactions.Sinks.Sqs;
+using EventLedger.Reactions.Sinks.Webhooks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EventLedger.Benchmarks.Scenarios;
+
+/// <summary>
+/// Reactions (brief §10, issue item 7): (1) payment requests delivered per second from a backlog of <c>events</c> recorded
+/// transactions, to a local webhook receiver and to an SQS FIFO queue on the emulator, each beside the sink's raw
+/// throughput in the same run (the same bodies POSTed, or sent with SendMessageBatch, at the same concurrency, without
+/// EventLedger); (2) command → zero-amount alert received p50/p99 at <c>rate</c> commands/s, beside command → read model
+/// visible measured on the same commands.
+/// </summary>
+public static class ReactionsScenario
+{
+    private const int Concurrency = 16;
+
+    public static async Task RunAsync(LocalStack stack, BenchOptions options, int events, int rate, int seconds, CancellationToken ct)
+    {
+        var report = new BenchReport("reactions", "Reactions: deliveries per second and command → alert latency");
+        await using var aws = await LocalStack.StartAsync(new EmbeddedStackOptions { NeedDynamoDb = false, NeedPostgres = false, NeedAwsEmulator = true, RepositoryRoot = RepositoryRootFinder.Find() }, null, ct);
+        await using var receiver = await Receiver.StartAsync(ct);
+
+        // (1a) Webhook: raw POSTs of the same bodies, then the reaction catching up on a backlog.
+        var prefix = $"rxw{DateTime.UtcNow:HHmmss}-";
+        var bodies = await SeedAsync(stack, prefix, events, ct);
+        var raw = await RawWebhookAsync(receiver, bodies, ct);
+        receiver.Reset();
+        var webhook = await CatchUpAsync(stack, prefix, Webhook(receiver), () => Task.FromResult(receiver.Count >= events), ct);
+        report.Add(new("payment requests delivered to a local webhook receiver", events / webhook.TotalSeconds, "messages/s",
+            $"raw signed POSTs, {Concurrency} concurrent", events / raw.TotalSeconds, null, $"{events:N0} messages, MaxConcurrency {Concurrency}"));
+
+        // (1b) SQS FIFO on the emulator: raw SendMessageBatch, then the reaction.
+        using var sqs = SqsSink.CreateClient(new AwsEndpoint(aws.AwsEndpoint, "us-east-1", new Amazon.Runtime.BasicAWSCredentials("local", "local")));
+        var rawQueue = await CreateQueueAsync(sqs, $"raw-{prefix}q.fifo", ct);
+        var rawSqs = await RawSqsAsync(sqs, rawQueue, bodies, ct);
+        var sqsPrefix = $"rxq{DateTime.UtcNow:HHmmss}-";
+        await SeedAsync(stack, sqsPrefix, events, ct);
+        var queue = await CreateQueueAsync(sqs, $"{sqsPrefix}q.fifo", ct);
+        var delivered = await CatchUpAsync(stack, sqsPrefix, new Dictionary<string, string?>
+        {
+            ["Reactions:PaymentRequests:Sink"] = "sqs",
+            ["Reactions:PaymentRequests:QueueUrl"] = queue,
+            ["Reactions:PaymentRequests:ServiceUrl"] = aws.AwsEndpoint,
+            ["Reactions:PaymentRequests:MaxConcurrency"] = Concurrency.ToString(CultureInfo.InvariantCulture),
+        }, async () => await QueueDepthAsync(sqs, queue, ct) >= events, ct);
+        report.Add(new("payment requests delivered to an SQS FIFO queue (emulator)", events / delivered.TotalSeconds, "messages/s",
+            $"raw SendMessageBatch, {Concurrency} concurrent", events / rawSqs.TotalSeconds, null, $"{events:N0} messages"));
+
+        // (2) Latency at a fixed rate: command → alert received, beside command → read model visible.
+        receiver.Reset();
+        var (alert, visible, errors) = await LatencyAsync(stack, receiver, rate, seconds, ct);
+        report.Add(new("command → zero-amount alert received, p50", alert.P50, "ms", "command → read model visible p50", visible.P50, null,
+            $"target ≤ 2× the read model: {(alert.P50 <= 2 * visible.P50 ? "meets" : "misses")}"));
+        report.Add(new("command → zero-amount alert received, p99", alert.P99, "ms", "command → read model visible p99", visible.P99, null,
+            $"target ≤ 2× the read model: {(alert.P99 <= 2 * visible.P99 ? "meets" : "misses")}"));
+        report.Note($"Deliveries: {events:N0} recorded transactions appended first, then the app started with only payment-requests on; time from the app's start " +
+            $"until the sink holds every message (so it includes the host's start-up). Raw peers send the same CloudEvents bodies at {Concurrency} concurrent calls. " +
+            $"Latency: {rate} commands/s for {seconds} s (open loop), each a zero-amount transaction; the alert is timed when the webhook receiver gets it, the read model " +
+            $"with GET /invoices/{{n}}?minVersion. Errors: {errors}.");
+        report.WriteTo(options.ReportPath);
+    }
+
+    private static Dictionary<string, string?> Webhook(Receiver receiver, string section = "PaymentRequests") => new()
+    {
+        [$"Reactions:{section}:Sink"] = "webhook",
+        [$"Reactions:{section}:Url"] = receiver.Url,
+        [$"Reactions:{section}:Secret"] = receiver.Secret,
+        [$"Reactions:{section}:MaxConcurrency"] = Concurrency.ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Appends one TransactionRecorded per event over 500 invoices; returns the payment requests' CloudEvents bodies.</summary>
+    private static async Task<List<(string Id, string Invoice, byte[] Body)>> SeedAsync(LocalStack stack, string prefix, int events, CancellationToken ct)
+    {
+        using var db = DynamoDbClients.Create(stack.DynamoDbEndpoint);
+        var tables = new EventStoreTables(prefix);
+        await EventStoreSchema.EnsureCreatedAsync(db, tables, ct);
+        var store = new InvoiceEventStore(db, tables, TimeProvider.System, NullLogger<InvoiceEventStore>.Instance);
+        await LoadRunner.RunAsync("seed", events, 8, async (_, i) =>
+        {
+            var loaded = await store.LoadAsync($"RX-{i % 500}", $"t{i}", null, ct);
+            var decided = InvoiceDecider.Decide(loaded.Context, new RecordTransaction($"RX-{i % 500}", $"t{i}", i % 1000, "USD", "USA", new DateOnly(2026, 1, 5), null));
+            await store.AppendAsync(new AppendRequest(loaded.Context, decided, EventMetadata.New(), null, null), ct);
+        }, ct);
+        var bodies = new List<(string, string, byte[])>(events);
+        await foreach (var page in store.ScanAllAsync(ct: ct))
+        {
+            foreach (var message in PaymentRequestsReaction.Declaration.MessagesOf(page))
+            {
+                bodies.Add((message.IdText, message.InvoiceNumber, EventLedger.Projections.Reactions.CloudEventJson.Serialize(message, "urn:bench")));
+            }
+        }
+
+        return bodies;
+    }
+
+    private static async Task<TimeSpan> CatchUpAsync(LocalStack stack, string prefix, Dictionary<string, string?> configuration, Func<Task<bool>> done, CancellationToken ct)
+    {
+        var settings = EventLedgerSettings.FromStack(stack, prefix) with { PostgresConnectionString = null };
+        var clock = Stopwatch.StartNew();
+        await using var app = await EventLedgerWebApp.BuildAsync(settings, 0, LogLevel.Warning, ct, configureServices: services =>
+        {
+            foreach (var reaction in ReactionsConfiguration.Read(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build()))
+            {
+                services.AddReaction(reaction);
+            }
+
+            services.AddSingleton(new EventLedger.ProjectionHost.Hosting.ProjectionHostOptions { TablePrefix = prefix, ReadModels = new HashSet<string> { PaymentRequestsReaction.Name } });
+        });
+        await app.StartAsync(ct);
+        while (!await done())
+        {
+            if (clock.Elapsed > TimeSpan.FromMinutes(10)) throw new TimeoutException("The reaction did not deliver the backlog within 10 minutes.");
+            await Task.Delay(20, ct);
+        }
+
+        var elapsed = clock.Elapsed;
+        await app.StopAsync(ct);
+        return elapsed;
+    }
+
+    private static async Task<TimeSpan> RawWebhookAsync(Receiver receiver, List<(string Id, string Invoice, byte[] Body)> bodies, CancellationToken ct)
+    {
+        using var http = new HttpClient();
+        var keys = new[] { WebhookSignature.TryParseSecret(receiver.Secret, out var key) ? key : [] };
+        var result = await LoadRunner.RunAsync("raw webhook", bodies.Count, Concurrency, async (_, i) =>
+        {
+            var (id, _, body) = bodies[i];
+            var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            using var request = new HttpRequestMessage(HttpMethod.Post, receiver.Url) { Content = new ByteArrayContent(body) };
+            request.Headers.TryAddWithoutValidation(WebhookSignature.IdHeader, id);
+            request.Headers.TryAddWithoutValidation(WebhookSignature.TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture));
+            request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader, WebhookSignature.Sign(keys, id, timestamp, body));
+            using var response = await http.SendAsync(request, ct);
+            response.EnsureSuccessStatusCode();
+        }, ct);
+        return result.Elapsed;
+    }
+
+    private static async Task<TimeSpan> RawSqsAsync(Amazon.SQS.AmazonSQSClient sqs, string queue, List<(string Id, string Invoice, byte[] Body)> bodies, CancellationToken ct)
+    {
+        var batches = bodies.Chunk(10).ToList();
+        var result = await LoadRunner.RunAsync("raw SQS", batches.Count, Concurrency, async (_, i) =>
+        {
+            var response = await sqs.SendMessageBatchAsync(new SendMessageBatchRequest
+            {
+                QueueUrl = queue,
+                Entries = [.. batches[i].Select((m, n) => new SendMessageBatchRequestEntry
+                {
+                    Id = n.ToString(CultureInfo.InvariantCulture), MessageBody = Encoding.UTF8.GetString(m.Body), MessageGroupId = m.Invoice, MessageDeduplicationId = m.Id,
+                })],
+            }, ct);
+            if (response.Failed is { Count: > 0 }) throw new InvalidOperationException(response.Failed[0].Message);
+        }, ct);
+        return result.Elapsed;
+    }
+
+    private static async Task<(LoadResult Alert, LoadResult Visible, int Errors)> LatencyAsync(LocalStack stack, Receiver receiver, int rate, int seconds, CancellationToken ct)
+    {
+        var prefix = $"rxl{DateTime.UtcNow:HHmmss}-";
+        var settings = EventLedgerSettings.FromStack(stack, prefix) with { PostgresConnectionString = null };
+        await using var app = await EventLedgerWebApp.BuildAsync(settings, 0, LogLevel.Warning, ct, configureServices: services =>
+        {
+            foreach (var reaction in ReactionsConfiguration.Read(new ConfigurationBuilder().AddInMemoryCollection(Webhook(receiver, "ZeroAmountAlerts")).Build()))
+            {
+                services.AddReaction(reaction);
+            }
+        });
+        await app.StartAsync(ct);
+        using var http = new HttpClient { BaseAddress = app.BaseAddress() };
+        await Task.Delay(TimeSpan.FromSeconds(3), ct); // leases taken, shards read
+
+        var alert = new ConcurrentBag<double>();
+        var visible = new ConcurrentBag<double>();
+        var errors = 0;
+        var total = rate * seconds;
+        var start = Stopwatch.GetTimestamp();
+        TimeSpan Now() => Stopwatch.GetElapsedTime(start);
+        var tasks = new List<Task>(total);
+        for (var i = 0; i < total; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / (double)rate);
+            if (due - Now() is { } wait && wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait, ct);
+            var index = i;
+            tasks.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    var invoice = $"L-{index % 200}";
+                    using var response = await http.PostAsJsonAsync($"/invoices/{invoice}/transactions",
+                        new { transactionId = $"t{index}", amount = 0m, currency = "USD", country = "USA", invoiceDate = "2026-01-05" }, ct);
+                    response.EnsureSuccessStatusCode();
+                    var created = await response.Content.ReadFromJsonAsync<Created>(ct);
+                    using (await http.GetAsync($"/invoices/{invoice}?minVersion={created!.Version}&waitMs=5000", ct))
+                    {
+                        visible.Add((Now() - due).TotalMilliseconds);
+                    }
+
+                    var id = created.EventId.ToString("D");
+                    var deadline = Now() + TimeSpan.FromSeconds(30);
+                    while (!receiver.Arrivals.ContainsKey(id) && Now() < deadline) await Task.Delay(1, ct);
+                    alert.Add((Stopwatch.GetElapsedTime(start, receiver.Arrivals[id]) - due).TotalMilliseconds);
+                }
+                catch (Exception) when (!ct.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }, ct));
+        }
+
+        await Task.WhenAll(tasks);
+        return (new LoadResult(alert.Count, TimeSpan.FromSeconds(seconds), [.. alert], errors),
+            new LoadResult(visible.Count, TimeSpan.FromSeconds(seconds), [.. visible], errors), errors);
+    }
+
+    private static async Task<string> CreateQueueAsync(Amazon.SQS.AmazonSQSClient sqs, string name, CancellationToken ct) =>
+        (await sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = name, Attributes = new() { ["FifoQueue"] = "true" } }, ct)).QueueUrl;
+
+    private static async Task<int> QueueDepthAsync(Amazon.SQS.AmazonSQSClient sqs, string queue, CancellationToken ct) =>
+        (await sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest { QueueUrl = queue, AttributeNames = ["ApproximateNumberOfMessages"] }, ct)).ApproximateNumberOfMessages;
+
+    private sealed record Created(string InvoiceNumber, long Version, Guid EventId);
+
+    /// <summary>A minimal webhook receiver: 204 for every POST, the arrival (a <see cref="Stopwatch"/> timestamp) per webhook-id.</summary>
+    private sealed class Receiver : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private Receiver(WebApplication app) => _app = app;
+
+        public string Secret { get; } = WebhookSignature.NewSecret();
+        public string Url => _app.Urls.First() + "/hook";
+        public ConcurrentDictionary<string, long> Arrivals { get; } = new(StringComparer.Ordinal);
+        public int Count => Arrivals.Count;
+
+        public static async Task<Receiver> StartAsync(CancellationToken ct)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+            builder.Logging.ClearProviders();
+            var receiver = new Receiver(builder.Build());
+            receiver._app.MapPost("/hook", (HttpRequest request) =>
+            {
+                receiver.Arrivals.TryAdd(request.Headers[WebhookSignature.IdHeader].ToString(), Stopwatch.GetTimestamp());
+                return Results.NoContent();
+            });
+            await receiver._app.StartAsync(ct);
+            return receiver;
+        }
+
+        public void Reset() => Arrivals.Clear();
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}

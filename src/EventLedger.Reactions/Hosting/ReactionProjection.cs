@@ -1,0 +1,28 @@
+using EventLedger.Projections.Contracts;
+using EventLedger.Reactions.Delivery;
+
+namespace EventLedger.Reactions.Hosting;
+
+/// <summary>
+/// A reaction as the projection host sees it: a consumer whose "apply" is "deliver every message of the batch". It returns
+/// only once the sink acknowledged them all, so the host's checkpoint (which moves only after a batch is applied) never
+/// passes an unacknowledged message: at least once. A failure throws, and the host retries, bisects and dead-letters.
+/// </summary>
+public sealed class ReactionProjection(ReactionRuntime runtime) : IProjection
+{
+    /// <summary>A reaction's subscription generation: reactions are never rebuilt (a new message shape is a new CloudEvents
+    /// type in the same subscription), so this stays 1 and the host never starts a second subscription.</summary>
+    public const int HostSchemaVersion = 1;
+
+    public string Name => runtime.Name;
+    public int SchemaVersion => HostSchemaVersion;
+
+    public async ValueTask ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)
+    {
+        var messages = runtime.Configured.Declaration.MessagesOf(batch.Events);
+        if (messages.Count > 0)
+        {
+            await runtime.Deliverer.DeliverAllAsync(messages, DeliveryMode.Live, cancellationToken);
+        }
+    }
+}

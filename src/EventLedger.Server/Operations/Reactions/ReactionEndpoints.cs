@@ -1,0 +1,146 @@
+using EventLedger.ProjectionHost.Hosting;
+using EventLedger.Reactions.Configuration;
+using EventLedger.Reactions.Hosting;
+using EventLedger.Reactions.Redelivery;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventLedger.Server.Operations.Reactions;
+
+/// <summary>
+/// <c>GET /reactions[/{name}]</c> (status), <c>POST /reactions/{name}/enable</c> (after a 410), redeliveries from the event
+/// store (<c>POST /reactions/{name}/redeliveries</c> with <c>{"from": time | "INVOICE/VERSION"}</c>, <c>GET</c> and
+/// <c>DELETE /reactions/{name}/redeliveries/{id}</c>), and a clear 409 for <c>POST /projections/{reaction}/rebuild</c>.
+/// </summary>
+public static class ReactionEndpoints
+{
+    public static IEndpointRouteBuilder MapReactionsEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/reactions");
+        group.MapGet("/", List);
+        group.MapGet("/{name}", Get);
+        group.MapPost("/{name}/enable", Enable);
+        group.MapPost("/{name}/redeliveries", StartRedelivery);
+        group.MapGet("/{name}/redeliveries", ListRedeliveries);
+        group.MapGet("/{name}/redeliveries/{id}", GetRedelivery);
+        group.MapDelete("/{name}/redeliveries/{id}", CancelRedelivery);
+
+        // A reaction is hosted like a read model, so the rebuild route would take it; a rebuild would send every message
+        // again under a new subscription. This route is tried first (Order -1) and only for reaction names (the policy).
+        var registry = app.ServiceProvider.GetService<ReactionRegistry>();
+        if (registry is not null)
+        {
+            var pattern = RoutePatternFactory.Parse("/projections/{name}/rebuild", defaults: null, parameterPolicies: new { name = new ReactionNamePolicy(registry) });
+            app.Map(pattern, RefuseRebuild).WithMetadata(new HttpMethodMetadata(["POST"])).WithOrder(-1);
+        }
+
+        return app;
+    }
+
+    private static async Task<IResult> List(ReactionRegistry registry, IServiceProvider services, CancellationToken ct)
+    {
+        var result = new List<ReactionStatusResponse>();
+        foreach (var reaction in registry.All)
+        {
+            result.Add(await StatusAsync(registry, reaction, services, ct));
+        }
+
+        return TypedResults.Ok(result);
+    }
+
+    private static async Task<IResult> Get(string name, ReactionRegistry registry, IServiceProvider services, CancellationToken ct) =>
+        registry.Find(name) is { } reaction ? TypedResults.Ok(await StatusAsync(registry, reaction, services, ct)) : Unknown(name);
+
+    private static async Task<IResult> Enable(string name, ReactionRegistry registry, IServiceProvider services, CancellationToken ct)
+    {
+        if (registry.Find(name) is not { } reaction) return Unknown(name);
+        if (!reaction.IsOn) return Off(reaction);
+        await registry.Runtime(name).Gate.EnableAsync(ct);
+        return TypedResults.Ok(await StatusAsync(registry, reaction, services, ct));
+    }
+
+    private static async Task<IResult> StartRedelivery(string name, RedeliveryRequest? body, ReactionRegistry registry, RedeliveryService redeliveries, CancellationToken ct)
+    {
+        if (registry.Find(name) is null) return Unknown(name);
+        if (!RedeliveryFrom.TryParse(body?.From, out var from, out var error))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from"] = [error] }, title: "Invalid redelivery start");
+        }
+
+        try
+        {
+            var run = await redeliveries.StartAsync(name, from, ct);
+            return TypedResults.Accepted($"/reactions/{name}/redeliveries/{run.Id}", RedeliveryResponse.Of(run));
+        }
+        catch (RedeliveryConflictException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict, title: "Cannot redeliver now");
+        }
+    }
+
+    private static IResult ListRedeliveries(string name, ReactionRegistry registry, RedeliveryService redeliveries) =>
+        registry.Find(name) is null ? Unknown(name) : TypedResults.Ok(redeliveries.List(name).Select(RedeliveryResponse.Of).ToList());
+
+    private static IResult GetRedelivery(string name, string id, RedeliveryService redeliveries) =>
+        redeliveries.Get(name, id) is { } run ? TypedResults.Ok(RedeliveryResponse.Of(run)) : UnknownRedelivery(name, id);
+
+    private static async Task<IResult> CancelRedelivery(string name, string id, RedeliveryService redeliveries)
+    {
+        if (redeliveries.Get(name, id) is not { } run) return UnknownRedelivery(name, id);
+        await redeliveries.CancelAsync(name, id);
+        return TypedResults.Ok(RedeliveryResponse.Of(run));
+    }
+
+    private static IResult RefuseRebuild(string name) => TypedResults.Problem(
+        $"'{name}' is a reaction: it sends messages to another system and has no store to rebuild. A rebuild would send every message " +
+        $"again under a new subscription. To send messages again, redeliver them from the event store: " +
+        $"POST /reactions/{name}/redeliveries {{\"from\": \"2026-12-01T00:00:00Z\"}} (CLI: eventledger reactions redeliver {name} --from …).",
+        statusCode: StatusCodes.Status409Conflict,
+        title: "Reactions are not rebuilt");
+
+    private static async Task<ReactionStatusResponse> StatusAsync(ReactionRegistry registry, ConfiguredReaction reaction, IServiceProvider services, CancellationToken ct)
+    {
+        var declaration = reaction.Declaration;
+        if (reaction.Sink is not { } sink)
+        {
+            return new ReactionStatusResponse(reaction.Name, declaration.Description, declaration.Filter, "off",
+                $"No sink configured: set Reactions:{reaction.Section}:Sink (webhook, sqs or sns), e.g. Reactions__{reaction.Section.Replace(":", "__", StringComparison.Ordinal)}__Sink=webhook.",
+                null, null, 0, 0, 0, null, null, null, null, null);
+        }
+
+        var runtime = registry.Runtime(reaction.Name);
+        var endpoint = await runtime.Gate.CurrentAsync(ct);
+        var counters = runtime.Counters;
+        var subscription = services.GetService<ProjectionHostService>()?.GetStatus()
+            .Where(s => s.ReadModel == reaction.Name).Select(s => s.Subscription)
+            .Select(s => new ReactionSubscriptionResponse(s.Name, s.State, s.LagMilliseconds, s.RecordsProcessed, s.DeadLetterCount))
+            .FirstOrDefault();
+        var latest = services.GetService<RedeliveryService>()?.List(reaction.Name).FirstOrDefault();
+        return new ReactionStatusResponse(
+            reaction.Name, declaration.Description, declaration.Filter,
+            endpoint.Disabled ? "disabled" : "on",
+            endpoint.Disabled ? $"{endpoint.Reason} at {endpoint.DisabledAt:O}; POST /reactions/{reaction.Name}/enable resumes delivery" : null,
+            sink.Kind.ToString().ToLowerInvariant(), sink.Target,
+            counters.Delivered, counters.Retried, counters.Failed, counters.LastDeliveredAt, counters.LastError, counters.LastErrorAt,
+            subscription, latest is null ? null : RedeliveryResponse.Of(latest));
+    }
+
+    private static IResult Unknown(string name) =>
+        TypedResults.Problem($"No reaction is named '{name}' (GET /reactions lists them).", statusCode: StatusCodes.Status404NotFound, title: "Unknown reaction");
+
+    private static IResult UnknownRedelivery(string name, string id) =>
+        TypedResults.Problem($"Reaction '{name}' has no redelivery '{id}' in this server.", statusCode: StatusCodes.Status404NotFound, title: "Unknown redelivery");
+
+    private static IResult Off(ConfiguredReaction reaction) =>
+        TypedResults.Problem($"Reaction '{reaction.Name}' is off: it has no sink (set Reactions:{reaction.Section}:Sink).", statusCode: StatusCodes.Status409Conflict, title: "Reaction is off");
+
+    /// <summary>Matches route values that name a reaction.</summary>
+    private sealed class ReactionNamePolicy(ReactionRegistry registry) : IRouteConstraint
+    {
+        public bool Match(HttpContext? httpContext, IRouter? route, string routeKey, RouteValueDictionary values, RouteDirection routeDirection) =>
+            values.TryGetValue(routeKey, out var value) && value is string name && registry.Find(name) is not null;
+    }
+}
