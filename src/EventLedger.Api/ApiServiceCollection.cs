@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using EventLedger.Api.Http;
 using EventLedger.Api.Analytics;
 using EventLedger.Api.Invoices;
+using EventLedger.Api.OpenApi;
 using EventLedger.Api.ReadModels;
 using EventLedger.Api.Security;
 using Microsoft.AspNetCore.Builder;
@@ -39,7 +40,7 @@ public static class ApiServiceCollection
         invoices.MapInvoiceCommandEndpoints();
         invoices.MapReadModelEndpoints();
         app.MapGroup("").RequireScope(LedgerScopes.Read).MapAnalyticsEndpoints();
-        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous();
+        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous().Describe(EndpointTags.Service, "Liveness: 200 while the process serves");
         return app;
     }
 }
