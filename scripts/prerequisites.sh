@@ -127,7 +127,7 @@ prerequisites_missing() {
   local major
   if needs_dynamodb_local && ! java_ok; then
     major="$(java_major)"
-    if [ -n "$major" ]; then missing+=("Java $PREREQ_JAVA_MIN+ (found Java $major)"); else missing+=("Java $PREREQ_JAVA_MIN+"); fi
+    if [ -n "$major" ]; then missing+=("Java $PREREQ_JAVA_MIN+ (found Java $major: $(java_cmd))"); else missing+=("Java $PREREQ_JAVA_MIN+"); fi
     packages+=("$(java_package)")
   fi
   if needs_dynamodb_local && ! node_ok; then
@@ -155,6 +155,8 @@ apt_command() { echo "apt-get update && apt-get install -y --no-install-recommen
 install_hint() {
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "install $* with your system's package manager (no apt-get here)"
+  elif [ "$EUID" -eq 0 ]; then
+    apt_command "$@"
   elif command -v sudo >/dev/null 2>&1; then
     echo "sudo sh -c '$(apt_command "$@")'"
   else
@@ -171,6 +173,8 @@ ask() {
 }
 
 # Runs apt-get as root: directly, or through sudo. Returns 2 when it may not (no root, no usable sudo, declined).
+# Asks about the packages it is given; installs what prerequisites_missing finds after apt-get update (into the
+# caller's missing and packages).
 apt_install() {
   local as_root=()
   if ! command -v apt-get >/dev/null 2>&1; then
@@ -188,11 +192,13 @@ apt_install() {
     return 2
   fi
 
-  # Slim Debian images lack this directory and the JRE's post-install script fails without it.
-  [[ " $* " == *" openjdk-"* ]] && "${as_root[@]}" mkdir -p /usr/share/man/man1
-  say "installing with apt-get: $*"
   DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get update -q >&2 || return 1
-  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q --no-install-recommends "$@" >&2 || return 1
+  # With fresh package lists, choose again: which OpenJDK this release packages is known only now.
+  prerequisites_missing
+  # Slim Debian images lack this directory and the JRE's post-install script fails without it.
+  if [[ " ${packages[*]} " == *" openjdk-"* ]]; then "${as_root[@]}" mkdir -p /usr/share/man/man1; fi
+  say "installing with apt-get: ${packages[*]}"
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q --no-install-recommends "${packages[@]}" >&2 || return 1
 }
 
 # Runs npm ci where node_modules is missing or older than package-lock.json.

@@ -9,7 +9,7 @@ public static class AnalyticsCommand
 {
     public static Command Create()
     {
-        var command = new Command("analytics", "Analytics from PostgreSQL: daily run rate and totals by country");
+        var command = new Command("analytics", "Analytics from PostgreSQL: totals by invoice date and by country");
         var url = ServerClient.UrlOption();
         var from = new Option<string>("--from") { Description = "First invoice date, yyyy-MM-dd (default: the earliest)" };
         var to = new Option<string>("--to") { Description = "Last invoice date, yyyy-MM-dd (default: the latest)" };

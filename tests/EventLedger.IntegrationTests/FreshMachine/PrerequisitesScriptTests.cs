@@ -25,8 +25,8 @@ public sealed class PrerequisitesScriptTests
 
     [Theory]
     [InlineData("no java", "Java 17+", "openjdk-17-jre-headless")]
-    [InlineData("java 11", "Java 17+ (found Java 11)", "openjdk-17-jre-headless")]
-    [InlineData("java 1.8", "Java 17+ (found Java 8)", "openjdk-17-jre-headless")]
+    [InlineData("java 11", "Java 17+ (found Java 11: ", "openjdk-17-jre-headless")]
+    [InlineData("java 1.8", "Java 17+ (found Java 8: ", "openjdk-17-jre-headless")]
     [InlineData("no node", "Node 18+ with npm", "nodejs npm")]
     [InlineData("node 16", "Node 18+ with npm (found Node 16)", "nodejs npm")]
     [InlineData("no postgres", "PostgreSQL server binaries (initdb, postgres)", "postgresql")]
@@ -48,7 +48,7 @@ public sealed class PrerequisitesScriptTests
 
         Assert.Equal(1, exit);
         Assert.Contains($"missing: {missing}", output, StringComparison.Ordinal);
-        Assert.Contains($"{AptInstall} {packages}'", output, StringComparison.Ordinal);
+        Assert.Contains($"{AptInstall} {packages}", output, StringComparison.Ordinal);
         Assert.Empty(machine.Calls);
     }
 
@@ -128,7 +128,7 @@ public sealed class PrerequisitesScriptTests
 
         Assert.Equal(1, exit);
         Assert.Contains("Install nodejs npm with apt-get", output, StringComparison.Ordinal);
-        Assert.Contains($"{AptInstall} nodejs npm'", output, StringComparison.Ordinal);
+        Assert.Contains($"{AptInstall} nodejs npm", output, StringComparison.Ordinal);
         Assert.DoesNotContain(machine.Calls, c => c.Contains("apt-get", StringComparison.Ordinal));
     }
 }
