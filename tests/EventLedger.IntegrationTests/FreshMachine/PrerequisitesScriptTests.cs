@@ -68,11 +68,24 @@ public sealed class PrerequisitesScriptTests
     {
         using var machine = new FakeMachine()
             .With("EVENTLEDGER_DYNAMODB_ENDPOINT", "http://127.0.0.1:8000")
-            .With("EVENTLEDGER_POSTGRES", "Host=127.0.0.1;Username=postgres");
+            .With("EVENTLEDGER_POSTGRES", "Host=127.0.0.1;Username=postgres")
+            .With("EVENTLEDGER_AWS_ENDPOINT", "http://127.0.0.1:4566");
 
         var (exit, output) = await machine.RunAsync("--check");
 
         Assert.True(exit == 0, output);
+    }
+
+    [Fact]
+    public async Task A_configured_DynamoDB_still_needs_node_modules_for_the_AWS_emulator_but_not_java()
+    {
+        using var machine = new FakeMachine().Node("20.11.1").Postgres().With("EVENTLEDGER_DYNAMODB_ENDPOINT", "http://127.0.0.1:8000");
+
+        var (exit, output) = await machine.RunAsync("--check");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("missing: node_modules (npm ci)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Java", output, StringComparison.Ordinal);
     }
 
     [Fact]
