@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2;
 using EventLedger.Api;
+using EventLedger.Api.OpenApi;
 using EventLedger.Api.Security;
 using EventLedger.Application;
 using EventLedger.Application.Behaviors;
@@ -58,6 +59,7 @@ public static class EventLedgerWebApp
         services.AddEventLedgerApplication();
         services.AddMediator(o => o.ServiceLifetime = ServiceLifetime.Singleton);
         services.AddEventLedgerApi();
+        services.AddEventLedgerOpenApi();
         services.AddEventLedgerSecurity(builder.Configuration, settings.Insecure);
         services.AddSingleton<IDynamoDbStreams>(_ => settings.DynamoDbEndpoint is { } endpoint
             ? DynamoDbStreamsClient.ForEndpoint(endpoint)
@@ -91,13 +93,14 @@ public static class EventLedgerWebApp
         }
         else
         {
-            app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous();
+            app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous().Describe(EndpointTags.Service, "Liveness: 200 while the process serves");
         }
 
         app.MapGroup("").RequireScope(LedgerScopes.Operate).MapProjectionEndpoints();
         app.MapGroup("").RequireScope(LedgerScopes.Operate).MapReactionsEndpoints();
         app.MapPrometheusScrapingEndpoint().RequireScope(LedgerScopes.Operate);
         app.MapOperatorConsole();
+        app.MapEventLedgerApiDocs();
         app.UseEventLedgerSecurity();
         return app;
     }

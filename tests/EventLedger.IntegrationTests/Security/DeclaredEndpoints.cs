@@ -28,6 +28,7 @@ public sealed record DeclaredEndpoint(string Method, string Pattern, string? Sco
         "country" => "DEU",
         "name" => "no-such-read-model",
         "id" => "no-such-subscription:shard:1",
+        "documentName" => "v1",
         _ => "x",
     };
 }
@@ -60,6 +61,8 @@ public static class DeclaredEndpoints
     {
         var path = endpoint.Pattern.TrimEnd('/');
         if (path == "/health") return "anonymous";
+        // The OpenAPI document and the reference page (with its script) describe the API; they do not act on it.
+        if (path.StartsWith("/openapi/", StringComparison.Ordinal) || path == "/scalar" || path.StartsWith("/scalar/", StringComparison.Ordinal)) return "anonymous";
         if (path.StartsWith("/invoices", StringComparison.Ordinal)) return HttpMethods.IsGet(endpoint.Method) ? LedgerScopes.Read : LedgerScopes.Write;
         if (path.StartsWith("/analytics", StringComparison.Ordinal)) return LedgerScopes.Read;
         if (path.StartsWith("/projections", StringComparison.Ordinal) || path.StartsWith("/dead-letters", StringComparison.Ordinal)
