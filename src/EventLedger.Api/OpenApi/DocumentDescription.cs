@@ -22,8 +22,8 @@ internal sealed class DocumentDescription : IOpenApiDocumentTransformer
     public static IReadOnlyDictionary<string, string> ScopeDescriptions { get; } = new Dictionary<string, string>
     {
         [LedgerScopes.Write] = "the commands: POST, PUT and DELETE under /invoices",
-        [LedgerScopes.Read] = "every query: GET under /invoices (read models, events) and /analytics",
-        [LedgerScopes.Operate] = "operator endpoints: /projections (status, rebuilds), /dead-letters, /metrics",
+        [LedgerScopes.Read] = "every query: GET under /invoices (read models, events), /analytics and /search",
+        [LedgerScopes.Operate] = "operator endpoints: /projections (status, its live stream, rebuilds), /dead-letters, /reactions, /metrics",
     };
 
     public static IReadOnlyDictionary<string, string> Tags { get; } = new Dictionary<string, string>
@@ -31,14 +31,17 @@ internal sealed class DocumentDescription : IOpenApiDocumentTransformer
         [EndpointTags.Commands] = "The write side: each command appends events to the invoice's stream and returns the version it reached.",
         [EndpointTags.Invoices] = "Read models of one invoice, and its raw events. Each accepts minVersion for read-your-writes.",
         [EndpointTags.Analytics] = "Aggregates over all invoices from the PostgreSQL analytics read model.",
+        [EndpointTags.Search] = "The invoice-search read model: transactions by full text, vendor, item lines and fields.",
         [EndpointTags.Operations] = "For operators: read-model status, rebuilds, dead letters, metrics.",
+        [EndpointTags.Reactions] = "For operators: the reactions that send events to webhooks, SQS and SNS: status, resuming, redelivery.",
+        [EndpointTags.Console] = "The operator console's page and files. Static and anonymous: the page signs in with a bearer token and calls the operator endpoints with it.",
         [EndpointTags.Service] = "Liveness.",
     };
 
     private const string Overview = """
         An event-sourced invoice ledger. Commands append invoice events to DynamoDB; read models follow the event stream.
 
-        **Authentication.** Every endpoint except `/health` and this documentation needs `Authorization: Bearer <JWT>`
+        **Authentication.** Every endpoint except `/health`, this documentation and the console's static files needs `Authorization: Bearer <JWT>`
         with the scope its operation names (see the `bearer` scheme). No or a bad token is a 401 with
         `WWW-Authenticate: Bearer`; a token without the scope is a 403.
 
@@ -137,6 +140,9 @@ public static class EndpointTags
     public const string Commands = "Commands";
     public const string Invoices = "Invoices";
     public const string Analytics = "Analytics";
+    public const string Search = "Search";
     public const string Operations = "Operations";
+    public const string Reactions = "Reactions";
+    public const string Console = "Console";
     public const string Service = "Service";
 }

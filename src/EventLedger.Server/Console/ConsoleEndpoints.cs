@@ -1,9 +1,12 @@
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using EventLedger.Api.OpenApi;
 using EventLedger.Api.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -22,6 +25,7 @@ internal static partial class ConsoleEndpoints
     public const string PagePath = "/console";
     public const string StreamPath = "/projections/stream";
     internal const string IndexFile = "index.html";
+    private const string FileDescription = "The file's name, e.g. app.js or console.css (the files the page links; any other name is not found).";
 
     // The page runs only its own scripts and styles and talks only to this server. No inline script, so injected markup
     // cannot run; form-action 'none', so a sign-in form submitted without its script never puts a token in a URL.
@@ -38,16 +42,29 @@ internal static partial class ConsoleEndpoints
         lifetime.ApplicationStopped.Register(feed.Dispose);
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConsoleEndpoints).FullName!);
 
-        // One literal route per file: a path that is not one of them is not the console's, and stays closed like any other.
-        app.MapGet(PagePath, (HttpContext context) => Serve(context, assets.Find(IndexFile)!, IndexFile)).AllowAnonymous().ExcludeFromDescription();
-        foreach (var file in assets.Files)
-        {
-            app.MapGet($"{PagePath}/{file}", (HttpContext context) => Serve(context, assets.Find(file)!, file)).AllowAnonymous().ExcludeFromDescription();
-        }
+        app.MapGet(PagePath, (HttpContext context) => Serve(context, assets.Find(IndexFile)!, IndexFile))
+            .AllowAnonymous()
+            .Describe(EndpointTags.Console, "The operator console",
+                "A static page (no data in it): it asks for an operator's token, or takes one from the URL fragment that `eventledger console` " +
+                "prints, and calls the operator endpoints with it. 304 when `If-None-Match` names the current version.")
+            .Produces<string>(StatusCodes.Status200OK, "text/html")
+            .Produces(StatusCodes.Status304NotModified);
+        // One file of the console per route value: a name that is not one of them does not match, and stays closed like any other path.
+        var files = RoutePatternFactory.Parse($"{PagePath}/{{file}}", defaults: null, parameterPolicies: new { file = new ConsoleFileConstraint(assets) });
+        app.Map(files, (HttpContext context, [Description(FileDescription)] string file) => Serve(context, assets.Find(file)!, file))
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get]))
+            .AllowAnonymous()
+            .Describe(EndpointTags.Console, "A file of the operator console", "The page's scripts and style sheet, as the page links them.")
+            .Produces<string>(StatusCodes.Status200OK, "text/javascript", "text/css", "text/html")
+            .Produces(StatusCodes.Status304NotModified);
 
         app.MapGet(StreamPath, (CancellationToken requestAborted) =>
                 TypedResults.ServerSentEvents(WatchAsync(feed, lifetime.ApplicationStopping, logger, requestAborted), eventType: "status"))
-            .RequireScope(LedgerScopes.Operate);
+            .RequireScope(LedgerScopes.Operate)
+            .Describe(EndpointTags.Operations, "Every read model's status, live (server-sent events)",
+                "`event: status` at once and then every second, with `{at, readModels}` where `readModels` is what `GET /projections` answers, " +
+                "until the client goes or the server stops (a tick whose status could not be read is skipped). The console reads it with " +
+                "`fetch`, since an `EventSource` cannot send the bearer token.");
         return app;
     }
 
@@ -115,6 +132,13 @@ internal static partial class ConsoleEndpoints
         {
             return false;
         }
+    }
+
+    /// <summary>Matches route values that name one of the console's files.</summary>
+    private sealed class ConsoleFileConstraint(ConsoleAssets assets) : IRouteConstraint
+    {
+        public bool Match(HttpContext? httpContext, IRouter? route, string routeKey, RouteValueDictionary values, RouteDirection routeDirection) =>
+            values.TryGetValue(routeKey, out var value) && value is string file && assets.Find(file) is not null;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Console status stream: reading the read models' status failed; the next tick tries again")]

@@ -21,7 +21,9 @@ public static class RebuildEndpoints
                 "Builds the read model's next version beside the live one from the event store, then switches readers to it once it has caught up. `Location` is where to watch it.")
             .Produces<RebuildStatusResponse>(StatusCodes.Status202Accepted)
             .Problem(StatusCodes.Status404NotFound, "No read model has this name.")
-            .Problem(StatusCodes.Status409Conflict, "A rebuild of this read model is already running.")
+            .Problem(StatusCodes.Status409Conflict,
+                "A rebuild of this read model is already running; or the name is a reaction's, which is never rebuilt (it has no store, and a " +
+                "rebuild would send every message again): redeliver with `POST /reactions/{name}/redeliveries` instead.")
             .Problem(StatusCodes.Status503ServiceUnavailable, NoHostDescription);
         app.MapGet("/projections/{name}/rebuild", Get)
             .Describe(EndpointTags.Operations, "The latest rebuild's progress", "State (running, completed, failed, cancelled), phase, events done of the total, times and error.")

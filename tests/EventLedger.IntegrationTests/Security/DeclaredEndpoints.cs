@@ -29,6 +29,7 @@ public sealed record DeclaredEndpoint(string Method, string Pattern, string? Sco
         "name" => "no-such-read-model",
         "id" => "no-such-subscription:shard:1",
         "documentName" => "v1",
+        "file" => "app.js",
         _ => "x",
     };
 }
@@ -64,7 +65,9 @@ public static class DeclaredEndpoints
         // The OpenAPI document and the reference page (with its script) describe the API; they do not act on it.
         if (path.StartsWith("/openapi/", StringComparison.Ordinal) || path == "/scalar" || path.StartsWith("/scalar/", StringComparison.Ordinal)) return "anonymous";
         if (path.StartsWith("/invoices", StringComparison.Ordinal)) return HttpMethods.IsGet(endpoint.Method) ? LedgerScopes.Read : LedgerScopes.Write;
-        if (path.StartsWith("/analytics", StringComparison.Ordinal)) return LedgerScopes.Read;
+        if (path.StartsWith("/analytics", StringComparison.Ordinal) || path == "/search") return LedgerScopes.Read;
+        // The console's page and files are static (no data); the page calls the operator endpoints with the operator's token.
+        if (path == "/console" || path.StartsWith("/console/", StringComparison.Ordinal)) return "anonymous";
         if (path.StartsWith("/projections", StringComparison.Ordinal) || path.StartsWith("/dead-letters", StringComparison.Ordinal)
             || path.StartsWith("/reactions", StringComparison.Ordinal) || path == "/metrics")
         {

@@ -15,7 +15,7 @@ export function watchStatus({ onStatus, onConnection }) {
     while (!stop.signal.aborted) {
       onConnection('connecting', '');
       try {
-        // problem+json too: a refusal (401, 403) comes as problem details, which the server writes only to a client that accepts them.
+        // problem+json too: a refusal (401, 403) comes as problem details.
         const response = await fetch(StreamPath, { headers: { ...authorization(), Accept: 'text/event-stream, application/problem+json' }, cache: 'no-store', signal: stop.signal });
         if (response.status === 401) { onConnection('refused', 'token refused'); refused('The server refused the token (expired or not signed by its issuer).'); return; }
         if (!response.ok) {
