@@ -19,7 +19,7 @@ public sealed class ApiExceptionHandler : IExceptionHandler
             return false;
         }
 
-        await ProblemResponses.WriteAsync(httpContext, problem, exception);
+        await ProblemResponses.WriteAsync(httpContext, problem);
         return true;
     }
 

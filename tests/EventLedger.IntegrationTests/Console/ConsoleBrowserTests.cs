@@ -7,6 +7,8 @@ using EventLedger.IntegrationTests.ProjectionHost;
 using EventLedger.IntegrationTests.Rebuild;
 using EventLedger.Projections.Tests.Support;
 using EventLedger.Projections;
+using EventLedger.Projections.Reactions.ZeroAmountAlerts;
+using EventLedger.Projections.Search;
 
 namespace EventLedger.IntegrationTests.OperatorConsole;
 
@@ -33,7 +35,9 @@ public sealed class ConsoleBrowserTests(StackFixture stack, ConsoleFixture conso
         Assert.StartsWith("console:", page.Text("#identity"), StringComparison.Ordinal);
 
         var served = (await Http.GetFromJsonAsync<JsonElement>("/projections")).EnumerateArray().Select(m => m.GetProperty("name").GetString()!).Order().ToList();
-        Assert.Superset(new HashSet<string>([.. ReadModelCatalog.All.Select(r => r.Name), FaultyReadModel.Name]), new HashSet<string>(served));
+        // Every consumer the host runs: the declared read models, invoice-search (Marten) and a reaction with a sink.
+        Assert.Superset(new HashSet<string>([.. ReadModelCatalog.All.Select(r => r.Name), FaultyReadModel.Name, InvoiceSearchProjection.ProjectionName, ZeroAmountAlertsReaction.Name]),
+            new HashSet<string>(served));
         await page.UntilAsync(() => page.ReadModelNames().Order().SequenceEqual(served), $"the page to list {string.Join(", ", served)}");
 
         // Live: a transaction recorded now shows in the applied count, in the same document (no reload).

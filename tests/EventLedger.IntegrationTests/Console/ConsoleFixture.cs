@@ -2,16 +2,21 @@ using System.CommandLine;
 using EventLedger.Cli.Commands;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.IntegrationTests.ProjectionHost;
+using EventLedger.IntegrationTests.Reactions;
 using EventLedger.IntegrationTests.Rebuild;
 using EventLedger.ProjectionHost.Hosting;
+using EventLedger.Reactions.Configuration;
+using EventLedger.Reactions.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EventLedger.IntegrationTests.OperatorConsole;
 
 /// <summary>
 /// One server and one headless chromium for all the console tests: the real app with every read model plus a
-/// <see cref="FaultyReadModel"/> that parks invoices named POISON-*, a <see cref="PacedRebuild"/>, fast rebuild settings, and the sign-in link that
-/// <c>eventledger console</c> prints for it. Started by the first test (xunit v2 gives class fixtures no collection fixture).
+/// <see cref="FaultyReadModel"/> that parks invoices named POISON-*, a <see cref="PacedRebuild"/>, the zero-amount-alerts
+/// reaction delivering to a <see cref="WebhookReceiver"/> (so a reaction is hosted too), fast rebuild settings, and the
+/// sign-in link that <c>eventledger console</c> prints for it. Started by the first test (xunit v2 gives class fixtures no collection fixture).
 /// </summary>
 public sealed class ConsoleFixture : IAsyncLifetime
 {
@@ -22,6 +27,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public FaultyReadModel Faulty { get; } = new(invoice => invoice.StartsWith("POISON", StringComparison.Ordinal));
     public PacedRebuild Paced { get; } = new();
     public HeadlessChromium Browser { get; private set; } = null!;
+    public WebhookReceiver Alerts { get; private set; } = null!;
 
     /// <summary>What <c>eventledger console --url … --no-open</c> printed: <c>{server}/console#token=…</c>.</summary>
     public string SignInLink { get; private set; } = "";
@@ -34,8 +40,15 @@ public sealed class ConsoleFixture : IAsyncLifetime
             if (App is not null) return;
             // The browser first: without chromium the tests fail at once, saying what to install.
             Browser ??= HeadlessChromium.Start();
+            Alerts ??= await WebhookReceiver.StartAsync();
+            var reactions = new ConfigurationBuilder().AddInMemoryCollection(ReactionsTestApp.Webhook("ZeroAmountAlerts", Alerts)).Build();
             App = await TestApp.StartAsync(stack, "console", services =>
             {
+                foreach (var reaction in ReactionsConfiguration.Read(reactions))
+                {
+                    services.AddReaction(reaction);
+                }
+
                 Faulty.Register(services, TablePrefix);
                 services.AddSingleton(new ProjectionHostOptions { TablePrefix = TablePrefix, MaximumRetryAttempts = 1, BatchSize = 10 });
                 // Small pages, so that the paced rebuild shows progress before it holds.
@@ -63,6 +76,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
     {
         Browser?.Dispose();
         if (App is not null) await App.DisposeAsync();
+        if (Alerts is not null) await Alerts.DisposeAsync();
         _starting.Dispose();
     }
 }
