@@ -41,7 +41,24 @@ public sealed class ConsolePage(IWebDriver driver)
         JsonSerializer.Deserialize<List<string>>(Script<string>(
             "return JSON.stringify([...document.querySelectorAll('#dead-letter-rows tr')].map(r => r.children[1].textContent));"))!;
 
-    public void Click(string selector) => driver.FindElement(By.CssSelector(selector)).Click();
+    /// <summary>
+    /// A real click on what <paramref name="selector"/> finds. The page re-renders its lists on timers (dead letters), so an
+    /// element found just before a re-render is stale by the click, which then did not happen: find it again.
+    /// </summary>
+    public void Click(string selector)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                driver.FindElement(By.CssSelector(selector)).Click();
+                return;
+            }
+            catch (StaleElementReferenceException) when (attempt < 5)
+            {
+            }
+        }
+    }
 
     public void Type(string selector, string text)
     {

@@ -8,8 +8,11 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace EventLedger.IntegrationTests.Security;
 
-/// <summary>One route and method as the server declares it: the scope it requires, or that it is explicitly anonymous.</summary>
-public sealed record DeclaredEndpoint(string Method, string Pattern, string? Scope, bool Anonymous)
+/// <summary>
+/// One route and method as the server declares it: the scope it requires, or that it is explicitly anonymous, and the
+/// route parameters that carry a constraint (a value the constraint refuses matches no endpoint).
+/// </summary>
+public sealed record DeclaredEndpoint(string Method, string Pattern, string? Scope, bool Anonymous, IReadOnlyList<string>? ConstrainedParameters = null)
 {
     public override string ToString() => $"{Method} {Pattern}";
 
@@ -46,7 +49,8 @@ public static class DeclaredEndpoints
                from method in e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [HttpMethods.Get]
                let scopes = e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).Where(p => p is not null && LedgerScopes.IsKnown(p)).Distinct().ToList()
                orderby e.RoutePattern.RawText, method
-               select new DeclaredEndpoint(method, e.RoutePattern.RawText ?? "", scopes.Count == 1 ? scopes[0] : null, e.Metadata.GetMetadata<IAllowAnonymous>() is not null),
+               select new DeclaredEndpoint(method, e.RoutePattern.RawText ?? "", scopes.Count == 1 ? scopes[0] : null, e.Metadata.GetMetadata<IAllowAnonymous>() is not null,
+                   [.. e.RoutePattern.ParameterPolicies.Keys]),
         ];
     }
 
