@@ -48,6 +48,12 @@ public sealed class ConsoleBrowserTests(StackFixture stack, ConsoleFixture conso
         Assert.Equal("same document", page.Script<string>("return window.consoleTestMarker;"));
         Assert.Equal("live", page.Text("#connection"));
         Assert.Contains("owner", page.Field("invoice-transactions", "shards"), StringComparison.Ordinal);
+
+        // A reaction's row: listed like a read model, and a rebuild from it is refused with the server's reason.
+        page.Click($"#read-model-rows tr[data-read-model='{ZeroAmountAlertsReaction.Name}'] button[data-action='rebuild']");
+        await page.UntilAsync(() => page.Text("#messages").Contains($"Could not start a rebuild of {ZeroAmountAlertsReaction.Name}", StringComparison.Ordinal),
+            "the page to report the refused rebuild of the reaction");
+        Assert.Contains("is a reaction", page.Text("#messages"), StringComparison.Ordinal);
     }
 
     [Fact]

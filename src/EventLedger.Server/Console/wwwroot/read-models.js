@@ -100,22 +100,22 @@ function rebuildCell(entry, onMessage) {
   const path = `/projections/${encodeURIComponent(entry.name)}/rebuild`;
   let current = null;
 
-  async function act(method, button, verb, query = '') {
+  async function act(method, button, done, failed, query = '') {
     button.disabled = true;
     try {
       const status = await call(method, path + query);
       if (status) show(status, null, status.liveVersion);
-      onMessage(`${verb} ${entry.name}.`);
+      onMessage(`${done} ${entry.name}.`);
     } catch (error) {
-      onMessage(`Could not ${verb.toLowerCase()} ${entry.name}: ${error.message}`, true);
+      onMessage(`Could not ${failed} ${entry.name}: ${error.message}`, true);
     } finally {
       button.disabled = current?.state === 'running' && button === start;
     }
   }
 
-  start.addEventListener('click', () => act('POST', start, 'Started a rebuild of'));
-  restart.addEventListener('click', () => act('POST', restart, 'Started over the rebuild of', '?restart=true'));
-  cancel.addEventListener('click', () => act('DELETE', cancel, 'Cancelled the rebuild of'));
+  start.addEventListener('click', () => act('POST', start, 'Started a rebuild of', 'start a rebuild of'));
+  restart.addEventListener('click', () => act('POST', restart, 'Started over the rebuild of', 'start over the rebuild of', '?restart=true'));
+  cancel.addEventListener('click', () => act('DELETE', cancel, 'Cancelled the rebuild of', 'cancel the rebuild of'));
 
   function show(rebuild, at, liveVersion) {
     current = rebuild ?? null;
