@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using EventLedger.Api.Http;
 using EventLedger.Api.Analytics;
 using EventLedger.Api.Invoices;
+using EventLedger.Api.OpenApi;
 using EventLedger.Api.ReadModels;
 using EventLedger.Api.Search;
 using EventLedger.Api.Security;
@@ -41,7 +42,7 @@ public static class ApiServiceCollection
         invoices.MapReadModelEndpoints();
         app.MapGroup("").RequireScope(LedgerScopes.Read).MapAnalyticsEndpoints();
         app.MapGroup("").RequireScope(LedgerScopes.Read).MapSearchEndpoints();
-        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous();
+        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous().Describe(EndpointTags.Service, "Liveness: 200 while the process serves");
         return app;
     }
 }

@@ -12,6 +12,7 @@ var root = new RootCommand("EventLedger: an event-sourced invoice ledger on Dyna
     AnalyticsCommand.Create(),
     ArchiveCommand.Create(),
     TokenCommand.Create(),
+    ConsoleCommand.Create(),
     ReactionsCommand.Create(),
     SearchCommand.Create(),
 };

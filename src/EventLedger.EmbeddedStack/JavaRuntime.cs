@@ -19,7 +19,7 @@ internal static partial class JavaRuntime
         {
             throw new EmbeddedStackException(
                 $"DynamoDB Local needs Java {MinimumMajorVersion}+, and no 'java' was found (JAVA_HOME or PATH). " +
-                $"Install one (Debian/Ubuntu: apt-get install openjdk-17-jre-headless), or point EventLedger at a running DynamoDB with " +
+                $"{Prerequisites.RunInstall(null)}, or point EventLedger at a running DynamoDB with " +
                 $"{EmbeddedStackOptions.DynamoDbEndpointVariable}=http://127.0.0.1:8000 (see docker-compose.yml).");
         }
 
@@ -27,8 +27,8 @@ internal static partial class JavaRuntime
         if (major is { } m && m < MinimumMajorVersion)
         {
             throw new EmbeddedStackException(
-                $"DynamoDB Local needs Java {MinimumMajorVersion}+, but {java} is Java {m}. Install Java {MinimumMajorVersion}+ " +
-                "and put it first on PATH or in JAVA_HOME.");
+                $"DynamoDB Local needs Java {MinimumMajorVersion}+, but {java} is Java {m}. {Prerequisites.RunInstall(null)}, " +
+                $"or put a Java {MinimumMajorVersion}+ first on PATH or in JAVA_HOME.");
         }
 
         return java;

@@ -18,8 +18,8 @@ internal static class PostgresBinaries
 
         throw new EmbeddedStackException(
             "PostgreSQL server binaries (initdb, postgres) were not found (tried pg_config --bindir, /usr/lib/postgresql/*/bin, " +
-            "/usr/pgsql-*/bin, /usr/local/pgsql/bin, PATH) and no Docker daemon answers. Install them (Debian/Ubuntu: " +
-            "apt-get install postgresql), or point EventLedger at a running server with " +
+            "/usr/pgsql-*/bin, /usr/local/pgsql/bin, PATH) and no Docker daemon answers. " +
+            $"{Prerequisites.RunInstall(null)}, or point EventLedger at a running server with " +
             $"{EmbeddedStackOptions.PostgresVariable}=\"Host=127.0.0.1;Port=5432;Username=...;Password=...;Database=eventledger\" " +
             "(see docker-compose.yml).");
     }

@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2;
 using EventLedger.Archive.Writing;
 using EventLedger.Api;
+using EventLedger.Api.OpenApi;
 using EventLedger.Api.Security;
 using EventLedger.Application;
 using EventLedger.Application.Behaviors;
@@ -10,6 +11,7 @@ using EventLedger.EventStore;
 using EventLedger.EventStore.Tables;
 using EventLedger.Projections.Contracts;
 using EventLedger.Server.Operations;
+using EventLedger.Server.OperatorConsole;
 using EventLedger.Server.Operations.Reactions;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.ProjectionHost.Processing;
@@ -58,6 +60,7 @@ public static class EventLedgerWebApp
         services.AddEventLedgerApplication();
         services.AddMediator(o => o.ServiceLifetime = ServiceLifetime.Singleton);
         services.AddEventLedgerApi();
+        services.AddEventLedgerOpenApi();
         services.AddEventLedgerSecurity(builder.Configuration, settings.Insecure);
         services.AddSingleton<IDynamoDbStreams>(_ => settings.DynamoDbEndpoint is { } endpoint
             ? DynamoDbStreamsClient.ForEndpoint(endpoint)
@@ -91,7 +94,7 @@ public static class EventLedgerWebApp
         }
         else
         {
-            app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous();
+            app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous().Describe(EndpointTags.Service, "Liveness: 200 while the process serves");
         }
 
         app.MapGroup("").RequireScope(LedgerScopes.Operate).MapProjectionEndpoints();
@@ -99,6 +102,8 @@ public static class EventLedgerWebApp
         app.MapGroup("").RequireScope(LedgerScopes.Operate).MapArchiveEndpoints();
         app.MapGroup("").RequireScope(LedgerScopes.Read).MapArchiveQueryEndpoints();
         app.MapPrometheusScrapingEndpoint().RequireScope(LedgerScopes.Operate);
+        app.MapOperatorConsole();
+        app.MapEventLedgerApiDocs();
         app.UseEventLedgerSecurity();
         return app;
     }

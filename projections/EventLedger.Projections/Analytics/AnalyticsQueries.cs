@@ -50,17 +50,24 @@ public sealed class AnalyticsQueries
         _s = store.Schema;
     }
 
-    /// <summary><c>max/sum/count group by day, currency</c> for invoice dates from <paramref name="from"/> to <paramref name="to"/>, both inclusive.</summary>
-    public Task<IReadOnlyList<DailyAnalytics>> DailyAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// <c>max/sum/count group by day, currency</c> for invoice dates from <paramref name="from"/> to <paramref name="to"/>,
+    /// both inclusive; a bound left out (null) is open, so neither means all invoice dates.
+    /// </summary>
+    public Task<IReadOnlyList<DailyAnalytics>> DailyAsync(DateOnly? from = null, DateOnly? to = null, CancellationToken cancellationToken = default)
     {
-        CheckRange(from, to);
+        if (from is { } first && to is { } last)
+        {
+            CheckRange(first, last);
+        }
+
         return ListAsync("querying daily totals", $"""
             select invoice_date, currency, count(*), sum(amount), max(amount)
             from {_s}.transactions
-            where status = 'live' and invoice_date between $1 and $2
+            where status = 'live' and ($1::date is null or invoice_date >= $1) and ($2::date is null or invoice_date <= $2)
             group by invoice_date, currency
             order by invoice_date, currency
-            """, [from, to],
+            """, [(object?)from ?? DBNull.Value, (object?)to ?? DBNull.Value],
             r => new DailyAnalytics(r.GetFieldValue<DateOnly>(0), r.GetString(1), r.GetInt64(2), Money(r.GetDecimal(3)), Money(r.GetDecimal(4))),
             cancellationToken);
     }

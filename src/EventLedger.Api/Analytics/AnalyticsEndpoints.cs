@@ -1,4 +1,5 @@
 using System.Globalization;
+using EventLedger.Api.OpenApi;
 using EventLedger.Api.ReadModels;
 using EventLedger.Domain.Invoices;
 using EventLedger.Projections.Analytics;
@@ -21,19 +22,29 @@ public static class AnalyticsEndpoints
     public static IEndpointRouteBuilder MapAnalyticsEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/analytics");
-        group.MapGet("/daily", Daily);
-        group.MapGet("/countries", Countries);
+        group.MapGet("/daily", Daily)
+            .Describe(EndpointTags.Analytics, "Totals by invoice date and currency",
+                "Live transactions at their current amounts: count, total and largest amount per invoice date and currency, over all " +
+                "invoice dates or those from `from` to `to` (either may be left out).")
+            .AnalyticsProblems();
+        group.MapGet("/countries", Countries)
+            .Describe(EndpointTags.Analytics, "Totals by country and currency", "Live transactions at their current amounts: count and total per country and currency.")
+            .AnalyticsProblems();
         return app;
     }
+
+    private static RouteHandlerBuilder AnalyticsProblems(this RouteHandlerBuilder query) => query.Problem(StatusCodes.Status503ServiceUnavailable,
+        "Analytics has not applied `minVersion` of `invoiceNumber` within `waitMs` (code `not-caught-up`), or this process has no PostgreSQL connection.");
 
     private static async Task<Results<Ok<IReadOnlyList<DailyAnalytics>>, ValidationProblem, ProblemHttpResult>> Daily(
         string? from, string? to, string? invoiceNumber, long? minVersion, int? waitMs, IServiceProvider services, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
+        // Either bound may be left out (open); the answer has at most one row per invoice date and currency, so even all
+        // data is bounded by what the ledger holds, and no cap on the range is needed.
         var fromDate = ParseDate(from, "from", errors);
         var toDate = ParseDate(to, "to", errors);
         if (errors.Count == 0 && fromDate > toDate) errors["to"] = ["must not be before 'from'"];
-        if (errors.Count == 0 && toDate.DayNumber - fromDate.DayNumber > 3660) errors["to"] = ["the range may span at most 3660 days"];
         ValidateReadYourWrites(invoiceNumber, minVersion, waitMs, errors);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The request is invalid");
         if (await QueriesAsync(services, ct) is not var (queries, live)) return Unavailable();
@@ -95,17 +106,18 @@ public static class AnalyticsEndpoints
         return (new AnalyticsQueries(stores.For(live.Version)), live);
     }
 
-    private static DateOnly ParseDate(string? text, string name, Dictionary<string, string[]> errors)
+    /// <summary>The date, or null when the parameter is absent (an open bound) or invalid (then with an error).</summary>
+    private static DateOnly? ParseDate(string? text, string name, Dictionary<string, string[]> errors)
     {
-        if (string.IsNullOrEmpty(text))
+        if (text is null)
         {
-            errors[name] = ["is required, as yyyy-MM-dd"];
-            return default;
+            return null;
         }
 
         if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
         {
             errors[name] = [$"must be a date as yyyy-MM-dd, not '{text}'"];
+            return null;
         }
 
         return date;

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace EventLedger.Api.Http;
 
 /// <summary>Maps the domain's and the store's exceptions to RFC 7807 problem details with the right status code.</summary>
-public sealed class ApiExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+public sealed class ApiExceptionHandler : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -19,8 +19,8 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems) : IExce
             return false;
         }
 
-        httpContext.Response.StatusCode = problem.Status!.Value;
-        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+        await ProblemResponses.WriteAsync(httpContext, problem);
+        return true;
     }
 
     public static ProblemDetails? ToProblem(Exception exception) => exception switch

@@ -1,4 +1,5 @@
 using EventLedger.Api.Http;
+using EventLedger.Api.OpenApi;
 using EventLedger.Domain.Invoices;
 using EventLedger.EventStore;
 using Mediator;
@@ -14,13 +15,45 @@ public static class InvoiceCommandEndpoints
 {
     public static RouteGroupBuilder MapInvoiceCommandEndpoints(this RouteGroupBuilder invoices)
     {
-        invoices.MapPost("/{invoiceNumber}/transactions", RecordTransaction);
-        invoices.MapPut("/{invoiceNumber}/transactions/{transactionId}", AdjustTransaction);
-        invoices.MapDelete("/{invoiceNumber}/transactions/{transactionId}", VoidTransaction);
-        invoices.MapPut("/{invoiceNumber}/countries/{country}/verifier", AssignVerifier);
-        invoices.MapDelete("/{invoiceNumber}/countries/{country}/verifier", UnassignVerifier);
-        invoices.MapGet("/{invoiceNumber}/events", GetEvents);
+        invoices.MapPost("/{invoiceNumber}/transactions", RecordTransaction)
+            .Describe(EndpointTags.Commands, "Record a transaction", "Adds a transaction to the invoice (the first one creates it); `Location` names the transaction.")
+            .Accepts<RecordTransactionBody>("application/json")
+            .Problem(StatusCodes.Status409Conflict, "The transaction id is taken (code `transaction-exists`), the currency is not the invoice's (`currency-mismatch`), or a concurrent write won (`concurrency-conflict`).")
+            .CommandProblems();
+        invoices.MapPut("/{invoiceNumber}/transactions/{transactionId}", AdjustTransaction)
+            .Describe(EndpointTags.Commands, "Adjust a transaction's amount")
+            .Accepts<AdjustTransactionBody>("application/json")
+            .Problem(StatusCodes.Status404NotFound, "No such transaction on this invoice (code `unknown-transaction`).")
+            .Problem(StatusCodes.Status409Conflict, "The transaction is voided (code `transaction-voided`), or a concurrent write won (`concurrency-conflict`).")
+            .CommandProblems();
+        invoices.MapDelete("/{invoiceNumber}/transactions/{transactionId}", VoidTransaction)
+            .Describe(EndpointTags.Commands, "Void a transaction", "It stays in the history and in `GET /invoices/{invoiceNumber}/transactions?includeVoided=true`.")
+            .Problem(StatusCodes.Status404NotFound, "No such transaction on this invoice (code `unknown-transaction`).")
+            .Problem(StatusCodes.Status409Conflict, "The transaction is already voided (code `transaction-voided`), or a concurrent write won (`concurrency-conflict`).")
+            .CommandProblems();
+        invoices.MapPut("/{invoiceNumber}/countries/{country}/verifier", AssignVerifier)
+            .Describe(EndpointTags.Commands, "Assign the verifier of a country's transactions")
+            .Accepts<AssignVerifierBody>("application/json")
+            .Problem(StatusCodes.Status409Conflict, "This verifier is already assigned (code `verifier-already-assigned`), or a concurrent write won (`concurrency-conflict`).")
+            .CommandProblems();
+        invoices.MapDelete("/{invoiceNumber}/countries/{country}/verifier", UnassignVerifier)
+            .Describe(EndpointTags.Commands, "Unassign the verifier of a country's transactions")
+            .Problem(StatusCodes.Status404NotFound, "The country has no verifier on this invoice (code `no-verifier`).")
+            .Problem(StatusCodes.Status409Conflict, "A concurrent write won (code `concurrency-conflict`).")
+            .CommandProblems();
+        invoices.MapGet("/{invoiceNumber}/events", GetEvents)
+            .Describe(EndpointTags.Invoices, "The invoice's raw events, in version order", "Read from the event store, not a read model: always current.")
+            .Problem(StatusCodes.Status404NotFound, "The invoice has no events.");
         return invoices;
+    }
+
+    /// <summary>What every command may answer besides its own conflicts: the headers, 412 and 422, and an item over DynamoDB's limit.</summary>
+    private static RouteHandlerBuilder CommandProblems(this RouteHandlerBuilder command)
+    {
+        return command.WithCommandHeaders()
+            .Problem(StatusCodes.Status412PreconditionFailed, "`If-Match` names another version than the invoice's (code `version-mismatch`).")
+            .Problem(StatusCodes.Status413PayloadTooLarge, "The events would make an item over DynamoDB's 400 KB limit, or the body is over the server's limit.")
+            .Problem(StatusCodes.Status422UnprocessableEntity, "The `Idempotency-Key` was used for a different request (code `idempotency-key-reused`).");
     }
 
     // Each endpoint copies the route, the body and the headers into one command and sends it. A field or header that

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EventLedger.Api.Http;
+using EventLedger.Api.OpenApi;
 using EventLedger.Domain.Invoices;
 using EventLedger.Projections;
 using EventLedger.Projections.Contracts;
@@ -22,11 +23,26 @@ public static class ReadModelEndpoints
 {
     public static RouteGroupBuilder MapReadModelEndpoints(this RouteGroupBuilder invoices)
     {
-        invoices.MapGet("/{invoiceNumber}", GetInvoice);
-        invoices.MapGet("/{invoiceNumber}/transactions", GetTransactions);
-        invoices.MapGet("/{invoiceNumber}/countries", GetCountries);
-        invoices.MapGet("/{invoiceNumber}/history", GetHistory);
+        invoices.MapGet("/{invoiceNumber}", GetInvoice)
+            .Describe(EndpointTags.Invoices, "The invoice's totals", "The invoice-totals read model: total, currency and live transaction count.")
+            .ReadModelProblems();
+        invoices.MapGet("/{invoiceNumber}/transactions", GetTransactions)
+            .Describe(EndpointTags.Invoices, "The invoice's transactions", "The invoice-transactions read model, in transaction-id order (`begins_with` on the id with `prefix`).")
+            .ReadModelProblems();
+        invoices.MapGet("/{invoiceNumber}/countries", GetCountries)
+            .Describe(EndpointTags.Invoices, "The invoice's countries", "The country-counts read model: per country, the verifier and the transaction counts.")
+            .ReadModelProblems();
+        invoices.MapGet("/{invoiceNumber}/history", GetHistory)
+            .Describe(EndpointTags.Invoices, "The invoice's history", "The invoice-history read model: the audit trail, one row per event with its actor.")
+            .ReadModelProblems();
         return invoices;
+    }
+
+    private static RouteHandlerBuilder ReadModelProblems(this RouteHandlerBuilder query)
+    {
+        return query
+            .Problem(StatusCodes.Status404NotFound, "The read side knows no such invoice (code `unknown-invoice`).")
+            .Problem(StatusCodes.Status503ServiceUnavailable, "The read model has not applied `minVersion` within `waitMs` (code `not-caught-up`); retry shortly.");
     }
 
     private static async Task<Results<Ok<InvoiceTotalsResponse>, NotFound<ProblemDetails>, ProblemHttpResult, ValidationProblem>> GetInvoice(

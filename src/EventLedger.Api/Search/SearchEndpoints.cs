@@ -1,4 +1,6 @@
+using System.ComponentModel;
 using System.Globalization;
+using EventLedger.Api.OpenApi;
 using EventLedger.Api.ReadModels;
 using EventLedger.Domain.Invoices;
 using EventLedger.Projections.Contracts;
@@ -19,13 +21,30 @@ public static class SearchEndpoints
 {
     public static IEndpointRouteBuilder MapSearchEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/search", Search);
+        app.MapGet("/search", Search)
+            .Describe(EndpointTags.Search, "Search the invoices' transactions",
+                "Transactions of the live (or, with `status`, voided) invoices matching every filter given: full text over the transaction " +
+                "id and the invoice document (`q`, ranked by `score`), vendor name, an item line with a quantity range, and exact fields. " +
+                "Pages of `limit`; `next` is the cursor of the following page (null on the last).")
+            .Problem(StatusCodes.Status503ServiceUnavailable,
+                "invoice-search has not applied `minVersion` of `invoiceNumber` within `waitMs` (code `not-caught-up`), or this process has no PostgreSQL connection.");
         return app;
     }
 
     private static async Task<Results<Ok<InvoiceSearchPage>, ValidationProblem, ProblemHttpResult>> Search(
-        string? q, string? vendor, string? item, string? minQuantity, string? maxQuantity, string? country, string? currency,
-        string? invoiceNumber, string? from, string? to, string? status, string? limit, string? cursor, string? minVersion, string? waitMs,
+        [Description("Full text in web-search syntax: words (all must match), \"a phrase\", -excluded, or; over the transaction id and the document's keys and values.")] string? q,
+        [Description("The vendor name (`Vendor Name`, `vendorName` or `vendor` in the document) contains this, in any case; e.g. 1 finds \"Vendor1 Inc\".")] string? vendor,
+        [Description("An item line (`ItemsDesc` or `items` in the document) with this name, in any case, e.g. printer.")] string? item,
+        [Description("With `item`: that line's quantity is at least this (a whole number).")] string? minQuantity,
+        [Description("With `item`: that line's quantity is at most this (a whole number).")] string? maxQuantity,
+        [Description("The transaction's country, exactly (e.g. USA).")] string? country,
+        [Description("The invoice's currency, ISO 4217 (e.g. USD).")] string? currency,
+        [Description("Only this invoice's transactions; required with `minVersion` (stream versions are per invoice).")] string? invoiceNumber,
+        string? from, string? to,
+        [Description("`live` (default), `voided` or `all`.")] string? status,
+        [Description("Results per page, 1-500 (default 50).")] string? limit,
+        [Description("The `next` of the previous page, with the same filters.")] string? cursor,
+        string? minVersion, string? waitMs,
         IServiceProvider services, CancellationToken ct)
     {
         var (query, errors) = InvoiceSearchQuery.Parse(q, vendor, item, minQuantity, maxQuantity, country, currency, invoiceNumber,

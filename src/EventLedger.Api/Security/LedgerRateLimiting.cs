@@ -58,16 +58,7 @@ public static class LedgerRateLimiting
             : 1;
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Title = "Too many requests",
-                Detail = $"This principal sent more requests than its limit allows; retry after {seconds} s.",
-                Extensions = { ["code"] = "rate-limited" },
-            },
-        });
+        await SecurityProblems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests",
+            $"This principal sent more requests than its limit allows; retry after {seconds} s.", "rate-limited");
     }
 }

@@ -1,6 +1,6 @@
+using EventLedger.Api.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EventLedger.Api.Security;
 
@@ -10,13 +10,6 @@ internal static class SecurityProblems
     public static Task WriteAsync(HttpContext context, int status, string title, string detail, string code) =>
         WriteAsync(context, new ProblemDetails { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } });
 
-    public static async Task WriteAsync(HttpContext context, ProblemDetails problem)
-    {
-        context.Response.StatusCode = problem.Status!.Value;
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = problem,
-        });
-    }
+    /// <summary>As problem JSON whatever the client accepts: a browser asking for HTML is refused with a 401, not a 500.</summary>
+    public static Task WriteAsync(HttpContext context, ProblemDetails problem) => ProblemResponses.WriteAsync(context, problem);
 }

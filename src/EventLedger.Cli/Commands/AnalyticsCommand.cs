@@ -4,20 +4,22 @@ using Spectre.Console;
 
 namespace EventLedger.Cli.Commands;
 
-/// <summary><c>eventledger analytics daily --from --to</c> and <c>analytics countries</c>, from a running server.</summary>
+/// <summary><c>eventledger analytics daily [--from] [--to]</c> and <c>analytics countries</c>, from a running server.</summary>
 internal static class AnalyticsCommand
 {
     public static Command Create()
     {
-        var command = new Command("analytics", "Analytics from PostgreSQL: daily run rate and totals by country");
+        var command = new Command("analytics", "Analytics from PostgreSQL: totals by invoice date and by country");
         var url = ServerClient.UrlOption();
-        var from = new Option<string>("--from") { Description = "First invoice date, yyyy-MM-dd", Required = true };
-        var to = new Option<string>("--to") { Description = "Last invoice date, yyyy-MM-dd", Required = true };
+        var from = new Option<string>("--from") { Description = "First invoice date, yyyy-MM-dd (default: the earliest)" };
+        var to = new Option<string>("--to") { Description = "Last invoice date, yyyy-MM-dd (default: the latest)" };
         var daily = new Command("daily", "Live transactions by invoice date and currency: count, total, max") { url, from, to };
         daily.SetAction(async (parse, ct) =>
         {
             using var http = ServerClient.Create(parse.GetValue(url)!);
-            var path = $"/analytics/daily?from={Uri.EscapeDataString(parse.GetValue(from)!)}&to={Uri.EscapeDataString(parse.GetValue(to)!)}";
+            var range = new[] { ("from", parse.GetValue(from)), ("to", parse.GetValue(to)) }
+                .Where(p => p.Item2 is not null).Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}");
+            var path = $"/analytics/daily?{string.Join('&', range)}";
             if (await ServerClient.SendAsync(http, HttpMethod.Get, path, parse.InvocationConfiguration.Error, ct) is not { } rows) return 1;
             var table = new Table { Border = TableBorder.Rounded }.AddColumns("day", "currency", "transactions", "total", "max");
             foreach (var r in rows.EnumerateArray())

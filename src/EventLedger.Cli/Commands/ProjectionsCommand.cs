@@ -35,7 +35,8 @@ internal static class ProjectionsCommand
                 table.AddRow(
                     m.GetProperty("name").GetString()!,
                     m.GetProperty("schemaVersion").ToString(),
-                    m.GetProperty("activeVersion").ToString(),
+                    // activeVersion: what servers before liveVersion called it.
+                    (m.TryGetProperty("liveVersion", out var live) ? live : m.GetProperty("activeVersion")).ToString(),
                     m.GetProperty("state").GetString()!,
                     m.GetProperty("lagMilliseconds").ValueKind == JsonValueKind.Number ? m.GetProperty("lagMilliseconds").GetInt64().ToString("N0", CultureInfo.InvariantCulture) : "—",
                     m.GetProperty("appliedCount").GetInt64().ToString("N0", CultureInfo.InvariantCulture),

@@ -1,3 +1,4 @@
+using EventLedger.Api.OpenApi;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.Streams.DeadLetters;
 using Microsoft.AspNetCore.Builder;
@@ -19,11 +20,21 @@ public static class DeadLetterEndpoints
     public static IEndpointRouteBuilder MapDeadLetterEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/dead-letters");
-        group.MapGet("/", List);
-        group.MapPost("/{id}/retry", Retry);
-        group.MapDelete("/{id}", Discard);
+        group.MapGet("/", List)
+            .Describe(EndpointTags.Operations, "List dead letters", "Records that kept failing, parked so that their shard moved on: where each was in the stream, the error, and the event it holds.")
+            .Problem(StatusCodes.Status503ServiceUnavailable, NoHostDescription);
+        group.MapPost("/{id}/retry", Retry)
+            .Describe(EndpointTags.Operations, "Retry a dead letter", "Applies the record again with the read model's processor; removed when it succeeds, kept (with the new error) when not.")
+            .Problem(StatusCodes.Status404NotFound, "No such dead letter.")
+            .Problem(StatusCodes.Status503ServiceUnavailable, NoHostDescription);
+        group.MapDelete("/{id}", Discard)
+            .Describe(EndpointTags.Operations, "Discard a dead letter")
+            .Problem(StatusCodes.Status404NotFound, "No such dead letter.")
+            .Problem(StatusCodes.Status503ServiceUnavailable, NoHostDescription);
         return app;
     }
+
+    private const string NoHostDescription = "This process does not run the projection host (`serve --role api`).";
 
     private static async Task<Results<Ok<DeadLetterPageResponse>, ProblemHttpResult>> List(
         string? subscription, int? pageSize, string? pageToken, IServiceProvider services, CancellationToken ct)

@@ -1,3 +1,4 @@
+using EventLedger.Api.OpenApi;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.ProjectionHost.Rebuilds;
 using EventLedger.Projections.Contracts;
@@ -14,13 +15,15 @@ public static class ProjectionEndpoints
 {
     public static IEndpointRouteBuilder MapProjectionEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/projections", GetProjections);
+        app.MapGet("/projections", GetProjections)
+            .Describe(EndpointTags.Operations, "Every read model's status",
+                "Per read model: the live version, its state, lag, applied count, dead letters and shard leases, the versions this host feeds, and the latest rebuild.");
         app.MapDeadLetterEndpoints();
         app.MapRebuildEndpoints();
         return app;
     }
 
-    private static async Task<Ok<List<ReadModelStatusResponse>>> GetProjections(IServiceProvider services, IReadModelCatalog catalog, ReadModelVersionRegistry registry, CancellationToken ct)
+    internal static async Task<Ok<List<ReadModelStatusResponse>>> GetProjections(IServiceProvider services, IReadModelCatalog catalog, ReadModelVersionRegistry registry, CancellationToken ct)
     {
         var host = services.GetService<ProjectionHostService>();
         var hosted = services.GetServices<HostedReadModel>().ToList();
@@ -56,9 +59,15 @@ public static class ProjectionEndpoints
 }
 
 /// <summary>One read model in <c>GET /projections</c>.</summary>
+/// <param name="LiveVersion">The version readers are served from (named so everywhere in the API).</param>
 public sealed record ReadModelStatusResponse(
-    string Name, int SchemaVersion, int ActiveVersion, string State, long? LagMilliseconds, long AppliedCount, int DeadLetters,
-    IReadOnlyList<ReadModelVersionResponse> Versions, RebuildStatusResponse? Rebuild);
+    string Name, int SchemaVersion, int LiveVersion, string State, long? LagMilliseconds, long AppliedCount, int DeadLetters,
+    IReadOnlyList<ReadModelVersionResponse> Versions, RebuildStatusResponse? Rebuild)
+{
+    /// <summary>The old name of <see cref="LiveVersion"/>, kept for one release so that older clients keep working.</summary>
+    [Obsolete("Use liveVersion; activeVersion is an alias kept for one release.")]
+    public int ActiveVersion => LiveVersion;
+}
 
 /// <summary>One version of a read model that this host feeds from the stream.</summary>
 public sealed record ReadModelVersionResponse(

@@ -1,3 +1,4 @@
+using EventLedger.Api.OpenApi;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.ProjectionHost.Rebuilds;
 using Microsoft.AspNetCore.Builder;
@@ -15,12 +16,34 @@ public static class RebuildEndpoints
 {
     public static IEndpointRouteBuilder MapRebuildEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/projections/{name}/rebuild", Start);
-        app.MapGet("/projections/{name}/rebuild", Get);
-        app.MapDelete("/projections/{name}/rebuild", Cancel);
-        app.MapPost("/projections/{name}/rebuild/cancel", Cancel);
+        app.MapPost("/projections/{name}/rebuild", Start)
+            .Describe(EndpointTags.Operations, "Start (or resume) a rebuild",
+                "Builds the read model's next version beside the live one from the event store, then switches readers to it once it has caught up. `Location` is where to watch it.")
+            .Produces<RebuildStatusResponse>(StatusCodes.Status202Accepted)
+            .Problem(StatusCodes.Status404NotFound, "No read model has this name.")
+            .Problem(StatusCodes.Status409Conflict,
+                "A rebuild of this read model is already running; or the name is a reaction's, which is never rebuilt (it has no store, and a " +
+                "rebuild would send every message again): redeliver with `POST /reactions/{name}/redeliveries` instead.")
+            .Problem(StatusCodes.Status503ServiceUnavailable, NoHostDescription);
+        app.MapGet("/projections/{name}/rebuild", Get)
+            .Describe(EndpointTags.Operations, "The latest rebuild's progress", "State (running, completed, failed, cancelled), phase, events done of the total, times and error.")
+            .Produces<RebuildStatusResponse>()
+            .Problem(StatusCodes.Status404NotFound, "No read model has this name, or it was never rebuilt.");
+        app.MapDelete("/projections/{name}/rebuild", Cancel)
+            .Describe(EndpointTags.Operations, "Cancel a running rebuild", "Progress is kept: starting the rebuild again resumes it.")
+            .CancelResponses();
+        app.MapPost("/projections/{name}/rebuild/cancel", Cancel)
+            .Describe(EndpointTags.Operations, "Cancel a running rebuild (for clients that cannot send DELETE)", "Progress is kept: starting the rebuild again resumes it.")
+            .CancelResponses();
         return app;
     }
+
+    private const string NoHostDescription = "This process does not run the projection host (`serve --role api`).";
+
+    private static RouteHandlerBuilder CancelResponses(this RouteHandlerBuilder cancel) => cancel
+        .Produces<RebuildStatusResponse>(StatusCodes.Status202Accepted)
+        .Problem(StatusCodes.Status404NotFound, "No read model has this name, or no rebuild of it runs here.")
+        .Problem(StatusCodes.Status503ServiceUnavailable, NoHostDescription);
 
     private static async Task<IResult> Start(string name, bool? restart, string? source, IServiceProvider services, ReadModelVersionRegistry registry, CancellationToken ct)
     {

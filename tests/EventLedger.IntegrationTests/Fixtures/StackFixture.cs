@@ -6,7 +6,8 @@ namespace EventLedger.IntegrationTests.Fixtures;
 /// <summary>
 /// One DynamoDB Local and one PostgreSQL for the whole test assembly: the configured endpoints if the environment
 /// names them, else Testcontainers where Docker answers, else local processes started by <see cref="LocalStack"/>.
-/// Each test class isolates itself with its own table prefix / schema (see <see cref="NewPrefix"/>).
+/// Each test class isolates itself with its own table prefix / schema (see <see cref="NewPrefix"/>). What the local
+/// processes need is set up first (<see cref="Prerequisites"/>).
 /// </summary>
 public sealed class StackFixture : IAsyncLifetime
 {
@@ -16,6 +17,7 @@ public sealed class StackFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        await Prerequisites.EnsureAsync();
         Stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment() with { UseTestcontainers = true }, logger: null, CancellationToken.None);
         DynamoDb = DynamoDbClients.Create(Stack.DynamoDbEndpoint);
     }

@@ -8,8 +8,11 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace EventLedger.IntegrationTests.Security;
 
-/// <summary>One route and method as the server declares it: the scope it requires, or that it is explicitly anonymous.</summary>
-public sealed record DeclaredEndpoint(string Method, string Pattern, string? Scope, bool Anonymous)
+/// <summary>
+/// One route and method as the server declares it: the scope it requires, or that it is explicitly anonymous, and the
+/// route parameters that carry a constraint (a value the constraint refuses matches no endpoint).
+/// </summary>
+public sealed record DeclaredEndpoint(string Method, string Pattern, string? Scope, bool Anonymous, IReadOnlyList<string>? ConstrainedParameters = null)
 {
     public override string ToString() => $"{Method} {Pattern}";
 
@@ -28,6 +31,8 @@ public sealed record DeclaredEndpoint(string Method, string Pattern, string? Sco
         "country" => "DEU",
         "name" => "no-such-read-model",
         "id" => "no-such-subscription:shard:1",
+        "documentName" => "v1",
+        "file" => "app.js",
         _ => "x",
     };
 }
@@ -44,7 +49,8 @@ public static class DeclaredEndpoints
                from method in e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [HttpMethods.Get]
                let scopes = e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).Where(p => p is not null && LedgerScopes.IsKnown(p)).Distinct().ToList()
                orderby e.RoutePattern.RawText, method
-               select new DeclaredEndpoint(method, e.RoutePattern.RawText ?? "", scopes.Count == 1 ? scopes[0] : null, e.Metadata.GetMetadata<IAllowAnonymous>() is not null),
+               select new DeclaredEndpoint(method, e.RoutePattern.RawText ?? "", scopes.Count == 1 ? scopes[0] : null, e.Metadata.GetMetadata<IAllowAnonymous>() is not null,
+                   [.. e.RoutePattern.ParameterPolicies.Keys]),
         ];
     }
 
@@ -60,9 +66,13 @@ public static class DeclaredEndpoints
     {
         var path = endpoint.Pattern.TrimEnd('/');
         if (path == "/health") return "anonymous";
+        // The OpenAPI document and the reference page (with its script) describe the API; they do not act on it.
+        if (path.StartsWith("/openapi/", StringComparison.Ordinal) || path == "/scalar" || path.StartsWith("/scalar/", StringComparison.Ordinal)) return "anonymous";
         if (path.StartsWith("/invoices", StringComparison.Ordinal)) return HttpMethods.IsGet(endpoint.Method) ? LedgerScopes.Read : LedgerScopes.Write;
-        if (path.StartsWith("/analytics", StringComparison.Ordinal) || path == "/archive/query") return LedgerScopes.Read;
+        if (path.StartsWith("/analytics", StringComparison.Ordinal) || path == "/search" || path == "/archive/query") return LedgerScopes.Read;
         if (path.StartsWith("/archive", StringComparison.Ordinal)) return LedgerScopes.Operate;
+        // The console's page and files are static (no data); the page calls the operator endpoints with the operator's token.
+        if (path == "/console" || path.StartsWith("/console/", StringComparison.Ordinal)) return "anonymous";
         if (path.StartsWith("/projections", StringComparison.Ordinal) || path.StartsWith("/dead-letters", StringComparison.Ordinal)
             || path.StartsWith("/reactions", StringComparison.Ordinal) || path == "/metrics")
         {

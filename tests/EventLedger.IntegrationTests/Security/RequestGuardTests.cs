@@ -55,6 +55,8 @@ public sealed class RequestGuardTests(StackFixture stack) : IAsyncLifetime
                 using var response = await _app.Http.SendAsync(request);
                 checkedCount++;
                 var body = await response.Content.ReadAsStringAsync();
+                // A parameter under a route constraint (the console's file names): a value it refuses matches no endpoint, so none runs.
+                if (response.StatusCode == HttpStatusCode.NotFound && endpoint.ConstrainedParameters?.Contains(parameter) == true) continue;
                 if (response.StatusCode != HttpStatusCode.BadRequest || !body.Contains($"\"{parameter}\"", StringComparison.Ordinal))
                 {
                     failures.Add($"{endpoint} with a 1,100-byte {parameter}: {(int)response.StatusCode} {body}");

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using EventLedger.Api.OpenApi;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.Reactions.Configuration;
 using EventLedger.Reactions.Hosting;
@@ -20,13 +22,41 @@ public static class ReactionEndpoints
     public static IEndpointRouteBuilder MapReactionsEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/reactions");
-        group.MapGet("/", List);
-        group.MapGet("/{name}", Get);
-        group.MapPost("/{name}/enable", Enable);
-        group.MapPost("/{name}/redeliveries", StartRedelivery);
-        group.MapGet("/{name}/redeliveries", ListRedeliveries);
-        group.MapGet("/{name}/redeliveries/{id}", GetRedelivery);
-        group.MapDelete("/{name}/redeliveries/{id}", CancelRedelivery);
+        group.MapGet("/", List)
+            .Describe(EndpointTags.Reactions, "Every reaction's status",
+                "Per reaction: on, off (no sink configured; `stateDetail` says what to set) or disabled (its webhook answered 410), the sink " +
+                "and its target, this server's delivered/retried/failed counts and last error, the stream subscription's lag and dead letters, " +
+                "and the latest redelivery.")
+            .Produces<List<ReactionStatusResponse>>();
+        group.MapGet("/{name}", Get)
+            .Describe(EndpointTags.Reactions, "One reaction's status")
+            .Produces<ReactionStatusResponse>()
+            .Problem(StatusCodes.Status404NotFound, UnknownDescription);
+        group.MapPost("/{name}/enable", Enable)
+            .Describe(EndpointTags.Reactions, "Resume a disabled reaction",
+                "After its webhook answered 410 Gone: delivery resumes, and the messages held since are delivered. Answers the reaction's status.")
+            .Produces<ReactionStatusResponse>()
+            .Problem(StatusCodes.Status404NotFound, UnknownDescription)
+            .Problem(StatusCodes.Status409Conflict, "The reaction is off: it has no sink configured.");
+        group.MapPost("/{name}/redeliveries", StartRedelivery)
+            .Describe(EndpointTags.Reactions, "Redeliver from the event store",
+                "Sends the reaction's messages again for the events recorded since a time (every invoice), or for one invoice from a version " +
+                "on, read from the event store (so beyond the stream's 24 hours). Same ids as the first delivery. `Location` is where to watch it.")
+            .Produces<RedeliveryResponse>(StatusCodes.Status202Accepted)
+            .Problem(StatusCodes.Status404NotFound, UnknownDescription)
+            .Problem(StatusCodes.Status409Conflict, "The reaction is off or disabled, or a redelivery of it is already running.");
+        group.MapGet("/{name}/redeliveries", ListRedeliveries)
+            .Describe(EndpointTags.Reactions, "The reaction's redeliveries on this server", "Newest first, with their progress.")
+            .Produces<List<RedeliveryResponse>>()
+            .Problem(StatusCodes.Status404NotFound, UnknownDescription);
+        group.MapGet("/{name}/redeliveries/{id}", GetRedelivery)
+            .Describe(EndpointTags.Reactions, "A redelivery's progress", "State (running, completed, failed, cancelled), events read of the total, messages delivered and failed.")
+            .Produces<RedeliveryResponse>()
+            .Problem(StatusCodes.Status404NotFound, UnknownRedeliveryDescription);
+        group.MapDelete("/{name}/redeliveries/{id}", CancelRedelivery)
+            .Describe(EndpointTags.Reactions, "Cancel a redelivery", "Stops sending; what was sent stays sent. Answers the redelivery as it was when cancelled.")
+            .Produces<RedeliveryResponse>()
+            .Problem(StatusCodes.Status404NotFound, UnknownRedeliveryDescription);
 
         // A reaction is hosted like a read model, so the rebuild route would take it; a rebuild would send every message
         // again under a new subscription. This route is tried first (Order -1) and only for reaction names (the policy).
@@ -34,7 +64,8 @@ public static class ReactionEndpoints
         if (registry is not null)
         {
             var pattern = RoutePatternFactory.Parse("/projections/{name}/rebuild", defaults: null, parameterPolicies: new { name = new ReactionNamePolicy(registry) });
-            app.Map(pattern, RefuseRebuild).WithMetadata(new HttpMethodMetadata(["POST"])).WithOrder(-1);
+            // Not a route of its own for clients: the document describes this 409 under POST /projections/{name}/rebuild.
+            app.Map(pattern, RefuseRebuild).WithMetadata(new HttpMethodMetadata(["POST"])).WithOrder(-1).ExcludeFromDescription();
         }
 
         return app;
@@ -51,10 +82,15 @@ public static class ReactionEndpoints
         return TypedResults.Ok(result);
     }
 
-    private static async Task<IResult> Get(string name, ReactionRegistry registry, IServiceProvider services, CancellationToken ct) =>
+    private const string NameDescription = "A reaction's name, as `GET /reactions` lists it (e.g. zero-amount-alerts).";
+    private const string RedeliveryIdDescription = "The redelivery's id, from the `Location` (or `id`) that starting it answered.";
+    private const string UnknownDescription = "No reaction has this name (`GET /reactions` lists them).";
+    private const string UnknownRedeliveryDescription = "No reaction has this name, or it has no redelivery with this id on this server.";
+
+    private static async Task<IResult> Get([Description(NameDescription)] string name, ReactionRegistry registry, IServiceProvider services, CancellationToken ct) =>
         registry.Find(name) is { } reaction ? TypedResults.Ok(await StatusAsync(registry, reaction, services, ct)) : Unknown(name);
 
-    private static async Task<IResult> Enable(string name, ReactionRegistry registry, IServiceProvider services, CancellationToken ct)
+    private static async Task<IResult> Enable([Description(NameDescription)] string name, ReactionRegistry registry, IServiceProvider services, CancellationToken ct)
     {
         if (registry.Find(name) is not { } reaction) return Unknown(name);
         if (!reaction.IsOn) return Off(reaction);
@@ -62,7 +98,7 @@ public static class ReactionEndpoints
         return TypedResults.Ok(await StatusAsync(registry, reaction, services, ct));
     }
 
-    private static async Task<IResult> StartRedelivery(string name, RedeliveryRequest? body, ReactionRegistry registry, RedeliveryService redeliveries, CancellationToken ct)
+    private static async Task<IResult> StartRedelivery([Description(NameDescription)] string name, RedeliveryRequest? body, ReactionRegistry registry, RedeliveryService redeliveries, CancellationToken ct)
     {
         if (registry.Find(name) is null) return Unknown(name);
         if (!RedeliveryFrom.TryParse(body?.From, out var from, out var error))
@@ -81,13 +117,13 @@ public static class ReactionEndpoints
         }
     }
 
-    private static IResult ListRedeliveries(string name, ReactionRegistry registry, RedeliveryService redeliveries) =>
+    private static IResult ListRedeliveries([Description(NameDescription)] string name, ReactionRegistry registry, RedeliveryService redeliveries) =>
         registry.Find(name) is null ? Unknown(name) : TypedResults.Ok(redeliveries.List(name).Select(RedeliveryResponse.Of).ToList());
 
-    private static IResult GetRedelivery(string name, string id, RedeliveryService redeliveries) =>
+    private static IResult GetRedelivery([Description(NameDescription)] string name, [Description(RedeliveryIdDescription)] string id, RedeliveryService redeliveries) =>
         redeliveries.Get(name, id) is { } run ? TypedResults.Ok(RedeliveryResponse.Of(run)) : UnknownRedelivery(name, id);
 
-    private static async Task<IResult> CancelRedelivery(string name, string id, RedeliveryService redeliveries)
+    private static async Task<IResult> CancelRedelivery([Description(NameDescription)] string name, [Description(RedeliveryIdDescription)] string id, RedeliveryService redeliveries)
     {
         if (redeliveries.Get(name, id) is not { } run) return UnknownRedelivery(name, id);
         await redeliveries.CancelAsync(name, id);

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using EventLedger.Reactions.Redelivery;
 
 namespace EventLedger.Server.Operations.Reactions;
@@ -28,7 +29,9 @@ public sealed record ReactionStatusResponse(
 public sealed record ReactionSubscriptionResponse(string Name, string State, long LagMilliseconds, long RecordsProcessed, int DeadLetters);
 
 /// <summary><c>POST /reactions/{name}/redeliveries</c>: <c>from</c> is a time (ISO 8601) or INVOICE/VERSION.</summary>
-public sealed record RedeliveryRequest(string? From);
+public sealed record RedeliveryRequest(
+    [property: Description("Where to start: a time, ISO 8601 (e.g. 2026-12-01T08:00:00Z or 2026-12-01, UTC unless it has an offset), for every invoice's events recorded since; or INVOICE/VERSION (e.g. 1212121/3) for one invoice from that version on.")]
+    string? From);
 
 /// <summary>A redelivery's progress. State: running, completed, failed, cancelled.</summary>
 public sealed record RedeliveryResponse(
