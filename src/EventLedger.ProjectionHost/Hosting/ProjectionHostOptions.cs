@@ -34,6 +34,13 @@ public sealed record ProjectionHostOptions
     /// <summary>Read a shard's next batch while the current one is applied (one batch ahead; default true).</summary>
     public bool ReadAhead { get; init; } = true;
 
+    /// <summary>
+    /// Feed the live versions of the DynamoDB read models together from one read of each shard, with one multi-table
+    /// BatchGetItem and BatchWriteItem per batch (default true, ADR 0016). False gives every version its own subscription
+    /// as before (ADR 0004); the benchmarks compare the two.
+    /// </summary>
+    public bool GroupLiveReadModels { get; init; } = true;
+
     /// <summary>Identity of this host in the lease table (unique per process by default).</summary>
     public string? OwnerId { get; init; }
 

@@ -34,7 +34,7 @@ public static class ReadModelHosting
         {
             var table = new ReadModelTable(stores.TablePrefix, readModel.Name, version).TableName;
             await readModel.Table(table).CreateIfNotExistsAsync(stores.DynamoDb, ct);
-            return new HostedProjection(readModel.CreateProjection(stores.DynamoDb, table));
+            return new HostedProjection(readModel.CreateProjection(stores.DynamoDb, table), GroupMember: readModel.GroupMember(table));
         },
         (version, ct) => readModel.Table(new ReadModelTable(stores.TablePrefix, readModel.Name, version).TableName).DeleteIfExistsAsync(stores.DynamoDb, ct));
 

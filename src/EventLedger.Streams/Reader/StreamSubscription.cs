@@ -44,6 +44,10 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
     private int _deadLetterCount;
     private int _deadLettersSeen;
     private volatile string _state = "Created";
+    private volatile IReadOnlySet<string> _heldShards = new HashSet<string>();
+    private readonly Lock _workersLock = new();
+    private bool _paused;
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public StreamSubscription(
         StreamSubscriptionOptions options,
@@ -113,6 +117,45 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
+
+    /// <summary>The shards whose lease this host holds (as of the last lease cycle); safe to read from any thread.</summary>
+    public IReadOnlySet<string> HeldShards => _heldShards;
+
+    /// <summary>
+    /// Stops every shard worker (each finishes its in-flight batch and writes its checkpoint), runs
+    /// <paramref name="whileStopped"/>, and lets the control loop start the workers again; the leases stay held. The projection
+    /// host changes the members of its read-model group this way, so a new worker reads the checkpoints of the new members.
+    /// </summary>
+    public async Task RestartWorkersAsync(Func<Task> whileStopped)
+    {
+        List<ShardWorker> stopping;
+        lock (_workersLock)
+        {
+            _paused = true;
+            stopping = [.. _workers.Values];
+        }
+
+        try
+        {
+            foreach (var worker in stopping)
+            {
+                worker.Stop(_options.ShutdownGracePeriod);
+            }
+
+            await Task.WhenAll(stopping.Select(w => w.Completion));
+            await whileStopped();
+        }
+        finally
+        {
+            lock (_workersLock)
+            {
+                _paused = false;
+            }
+
+            // Start the workers now rather than at the next lease cycle.
+            Volatile.Read(ref _wake).TrySetResult();
+        }
+    }
 
     /// <summary>Whether this host holds the lease of every shard that is not finished (as of the last lease table read).</summary>
     public bool OwnsEveryOpenShard()
@@ -191,7 +234,7 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
                     }
                 }
 
-                healthy &= await StepAsync("take leases", ct => _coordinator.TakeAsync(ct), stopping);
+                healthy &= await StepAsync("take leases", ct => _coordinator.TakeAsync(ct, _options.MayLease), stopping);
                 var shardEnded = false;
                 healthy &= await StepAsync("reap workers", async ct => shardEnded = await ReapWorkersAsync(ct), stopping);
                 if (shardEnded)
@@ -199,10 +242,18 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
                     nextDiscovery = 0; // a shard ended: look for its children now
                 }
 
+                healthy &= await StepAsync("shed leases", ShedLeasesAsync, stopping);
                 StartWorkers();
+                _heldShards = _coordinator.Held.Select(l => l.ShardId).ToHashSet(StringComparer.Ordinal);
                 healthy &= await StepAsync("count dead letters", ct => RefreshDeadLetterCountAsync(force: false, ct), stopping);
                 _state = healthy ? "Running" : "Degraded";
-                await Task.Delay(_options.EffectiveRenewInterval, _time, stopping);
+                var wake = Volatile.Read(ref _wake).Task;
+                await Task.WhenAny(Task.Delay(_options.EffectiveRenewInterval, _time, stopping), wake);
+                stopping.ThrowIfCancellationRequested();
+                if (wake.IsCompleted)
+                {
+                    Volatile.Write(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -303,11 +354,43 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
         return anyEnded;
     }
 
+    /// <summary>Gives up held leases of shards this host may no longer lease (<see cref="StreamSubscriptionOptions.MayLease"/>): stops their worker first, releases once it has stopped.</summary>
+    private async Task ShedLeasesAsync(CancellationToken cancellationToken)
+    {
+        if (_options.MayLease is not { } mayLease)
+        {
+            return;
+        }
+
+        foreach (var lease in _coordinator.Held.Where(l => !mayLease(l.ShardId)).ToList())
+        {
+            if (_workers.TryGetValue(lease.ShardId, out var worker))
+            {
+                worker.Stop(_options.ShutdownGracePeriod);
+                continue; // released once reaped (next cycle)
+            }
+
+            await _coordinator.ReleaseAsync(lease.ShardId, cancellationToken);
+        }
+    }
+
     private void StartWorkers()
+    {
+        lock (_workersLock)
+        {
+            if (!_paused)
+            {
+                StartWorkersLocked();
+            }
+        }
+    }
+
+    private void StartWorkersLocked()
     {
         foreach (var lease in _coordinator.Held)
         {
             if (_workers.ContainsKey(lease.ShardId)
+                || _options.MayLease?.Invoke(lease.ShardId) == false
                 || (_restartAfter.TryGetValue(lease.ShardId, out var after) && _time.GetTimestamp() < after))
             {
                 continue;
@@ -388,6 +471,7 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await ReapWorkersAsync(timeout.Token);
+            _heldShards = new HashSet<string>();
             await _coordinator.ReleaseAllAsync(timeout.Token);
         }
         catch (Exception ex)

@@ -96,6 +96,14 @@ public sealed record StreamSubscriptionOptions
     /// </summary>
     public Func<Exception, bool>? IsTransientFailure { get; init; }
 
+    /// <summary>
+    /// Which shards this host may lease for this subscription (null: any). The projection host passes "the shards whose
+    /// lease this host holds for the group of live read models", so every subscription of a shard is read by the process
+    /// that owns the shard, and a shard has at most two reading processes (ADR 0016). A held lease of a shard that is no
+    /// longer allowed is given up once its worker has stopped.
+    /// </summary>
+    public Func<string, bool>? MayLease { get; init; }
+
     /// <summary>Create the lease and dead-letter tables when missing (default true).</summary>
     public bool CreateTablesIfMissing { get; init; } = true;
 
