@@ -9,6 +9,7 @@ using EventLedger.Streams.Checkpoints;
 using EventLedger.Streams.Client;
 using EventLedger.Streams.DeadLetters;
 using EventLedger.Streams.Leases;
+using EventLedger.Streams.Metrics;
 using EventLedger.Streams.Reader;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -32,7 +33,8 @@ public sealed partial class ProjectionHostService(
     IEnumerable<HostedReadModel> readModels,
     ILoggerFactory loggerFactory,
     AppliedVersionSignal? appliedSignal = null,
-    ProjectionMetrics? metrics = null) : IHostedService, IAsyncDisposable
+    ProjectionMetrics? metrics = null,
+    StreamsMetrics? streamsMetrics = null) : IHostedService, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, RunningSubscription> _running = new(StringComparer.Ordinal);
     private readonly ILogger _logger = loggerFactory.CreateLogger<ProjectionHostService>();
@@ -155,7 +157,8 @@ public sealed partial class ProjectionHostService(
                 hosted.Checkpoints ?? new DynamoDbCheckpointStore(dynamoDb, options.LeaseTable),
                 _deadLetters!,
                 processor,
-                loggerFactory);
+                loggerFactory,
+                metrics: streamsMetrics);
             await subscription.StartAsync(cancellationToken);
             _running[subscriptionName] = new RunningSubscription(name, version, subscription, processor, appliedSignal?.AddPublisher(name, version, subscription.OwnsEveryOpenShard));
         }
@@ -282,6 +285,7 @@ public sealed partial class ProjectionHostService(
         }
 
         var processor = new GroupBatchProcessor(new DynamoDbReadModelGroup(dynamoDb), () => group.Members, _deadLetters!, appliedSignal, metrics,
+            streamsMetrics ?? StreamsMetrics.Unhosted,
             TimeProvider.System, loggerFactory.CreateLogger<GroupBatchProcessor>());
         group.Subscription = new StreamSubscription(
             SubscriptionOptions(LiveReadModelGroup.SubscriptionName) with { ParallelizationFactor = options.ParallelizationFactor },
@@ -290,7 +294,8 @@ public sealed partial class ProjectionHostService(
             new GroupCheckpoints(new DynamoDbCheckpointStore(dynamoDb, options.LeaseTable), group.MemberSubscriptions),
             _deadLetters!,
             processor,
-            loggerFactory);
+            loggerFactory,
+            metrics: streamsMetrics);
         _group = group;
         await group.Subscription.StartAsync(cancellationToken);
         foreach (var member in members)
@@ -306,6 +311,7 @@ public sealed partial class ProjectionHostService(
         OwnerId = _ownerId,
         BatchSize = options.BatchSize,
         MaximumBatchingWindow = options.MaximumBatchingWindow,
+        AdaptiveBatchingWindow = options.AdaptiveBatchingWindow,
         MaximumRetryAttempts = options.MaximumRetryAttempts,
         MaximumRecordAge = options.MaximumRecordAge,
         BisectBatchOnFunctionError = options.BisectBatchOnFunctionError,

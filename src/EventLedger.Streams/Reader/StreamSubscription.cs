@@ -27,6 +27,7 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly StreamsMetrics _metrics;
     private readonly Backoff _backoff;
     private readonly LeaseCoordinator _coordinator;
     private readonly ShardDiscovery _discovery;
@@ -57,8 +58,10 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
         IDeadLetterStore deadLetters,
         IStreamBatchProcessor processor,
         ILoggerFactory? loggerFactory = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        StreamsMetrics? metrics = null)
     {
+        _metrics = metrics ?? StreamsMetrics.Unhosted;
         options.Validate();
         _options = options;
         _streams = streams;
@@ -72,7 +75,7 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
         _backoff = new Backoff(options.BackoffBase, options.BackoffMax);
         _coordinator = new LeaseCoordinator(leaseStore, options.Name, options.OwnerId, options.LeaseDuration, options.MaxLeasesPerHost, _time, _logger);
         _discovery = new ShardDiscovery(streams);
-        _parker = new DeadLetterParker(deadLetters, options.Name, _backoff, _time, _logger);
+        _parker = new DeadLetterParker(deadLetters, options.Name, _backoff, _time, _logger, _metrics);
         deadLetters.RegisterProcessor(options.Name, processor);
     }
 
@@ -300,12 +303,12 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
         _streamArn = await _discovery.ResolveStreamArnAsync(_options.StreamArn, _options.TableName, cancellationToken);
         var found = await _discovery.ListShardsAsync(_streamArn, cancellationToken);
         var partitionKey = _options.PartitionKeySelector ?? PartitionKeys.FromKeySchema(found.KeySchema);
-        var executor = new BatchExecutor(_processor, _parker, _options, _backoff, _time, _logger);
+        var executor = new BatchExecutor(_processor, _parker, _options, _backoff, _time, _logger, _metrics);
         var dispatcher = new BatchDispatcher(executor, _options.ParallelizationFactor, partitionKey);
         var gate = new ParentShardGate(_checkpoints, _options.Name, parent => _knownShards.Contains(parent));
         _logger.LogInformation("Subscription {Subscription} (owner {Owner}) reads stream {StreamArn}", Name, _options.OwnerId, _streamArn);
         await RefreshDeadLetterCountAsync(force: true, cancellationToken);
-        return new ShardWorkerContext(_options, _streams, _streamArn, _checkpoints, gate, dispatcher, _backoff, _time, _logger);
+        return new ShardWorkerContext(_options, _streams, _streamArn, _checkpoints, gate, dispatcher, _backoff, _time, _logger, _metrics);
     }
 
     private async Task DiscoverAsync(CancellationToken cancellationToken)
@@ -400,7 +403,7 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
             var progress = new ShardProgress(Name, lease.ShardId, lease.ParentShardId, _time);
             var worker = new ShardWorker(_context!, lease, progress);
             _workers[lease.ShardId] = worker;
-            StreamsMetrics.Track(progress);
+            _metrics.Track(progress);
             _progress = new Dictionary<string, ShardProgress>(_progress, StringComparer.Ordinal) { [lease.ShardId] = progress };
             worker.Start();
         }
@@ -408,7 +411,7 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
 
     private void Retire(ShardProgress progress)
     {
-        StreamsMetrics.Untrack(progress);
+        _metrics.Untrack(progress);
         Interlocked.Add(ref _retiredRecords, progress.RecordsProcessed);
         var remaining = new Dictionary<string, ShardProgress>(_progress, StringComparer.Ordinal);
         if (remaining.TryGetValue(progress.ShardId, out var current) && ReferenceEquals(current, progress))

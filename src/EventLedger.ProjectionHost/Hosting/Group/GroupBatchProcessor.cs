@@ -22,6 +22,7 @@ internal sealed partial class GroupBatchProcessor(
     IDeadLetterStore deadLetters,
     AppliedVersionSignal? appliedSignal,
     ProjectionMetrics? metrics,
+    StreamsMetrics streamsMetrics,
     TimeProvider time,
     ILogger logger) : IStreamBatchProcessor
 {
@@ -116,7 +117,7 @@ internal sealed partial class GroupBatchProcessor(
             }
         }
 
-        StreamsMetrics.DeadLetters.Add(parked.Count,
+        streamsMetrics.DeadLetters.Add(parked.Count,
             new KeyValuePair<string, object?>("subscription", feed.Subscription),
             new KeyValuePair<string, object?>("shard", shardId),
             new KeyValuePair<string, object?>("reason", DeadLetterReason.Failed));
