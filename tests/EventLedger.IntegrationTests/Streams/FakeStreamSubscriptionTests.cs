@@ -25,9 +25,15 @@ public sealed class FakeStreamSubscriptionTests(StackFixture fixture, ITestOutpu
         _stream.AddShard("shard-a");
         _stream.Append("shard-a", "k1", 1);
         var release = new TaskCompletionSource();
+        var applying = new TaskCompletionSource();
         var processor = new RecordingProcessor
         {
-            BeforeApply = (batch, ct) => batch.Records.Any(r => r.Dynamodb.Keys!["sk"].N == "1") ? release.Task.WaitAsync(ct) : Task.CompletedTask,
+            BeforeApply = (batch, ct) =>
+            {
+                if (!batch.Records.Any(r => r.Dynamodb.Keys!["sk"].N == "1")) return Task.CompletedTask;
+                applying.TrySetResult();
+                return release.Task.WaitAsync(ct);
+            },
         };
         await _h.StartAsync(_stream, FakeDynamoDbStreams.StreamArn, processor, configure: o => o with
         {
@@ -35,7 +41,7 @@ public sealed class FakeStreamSubscriptionTests(StackFixture fixture, ITestOutpu
             PollInterval = TimeSpan.FromMilliseconds(10),
             AdaptiveBatchingWindow = TimeSpan.FromSeconds(60),
         });
-        await Probe.UntilAsync(() => processor.Batches.Count == 0 && _stream.GetRecordsCalls > 0, "the first batch to be read");
+        await Probe.UntilAsync(() => applying.Task.IsCompleted, "the first batch to be applied");
 
         // Records arrive one by one, each read on its own, while the first batch is still being applied.
         for (var v = 2; v <= 6; v++)
