@@ -72,6 +72,7 @@ public static class EventLedgerWebApp
         if (roles.HasFlag(EventLedgerRoles.ProjectionHost))
         {
             services.AddSingleton<ProjectionMetrics>();
+            services.AddSingleton<StreamsMetrics>();
             services.AddSingleton<ProjectionHostService>();
             services.AddHostedService(sp => sp.GetRequiredService<ProjectionHostService>());
             services.AddSingleton<RebuildEngine>();

@@ -44,7 +44,91 @@ internal sealed class BoundedDynamoDb(IAmazonDynamoDB dynamoDb, ProjectionWriteO
     public Task BatchPutAsync(string tableName, IReadOnlyList<Dictionary<string, AttributeValue>> items, CancellationToken cancellationToken) =>
         Task.WhenAll(items.Chunk(MaxBatchWriteItems).Select(chunk => BatchPutChunkAsync(tableName, chunk, cancellationToken)));
 
+    /// <summary>
+    /// Consistent reads of keys across several tables (distinct keys per table), 100 keys a call whatever their table, so a
+    /// batch that touches few rows of many tables costs one call. Returns the items found, per table.
+    /// </summary>
+    public async Task<Dictionary<string, List<Dictionary<string, AttributeValue>>>> BatchGetAsync(
+        IReadOnlyList<(string Table, Dictionary<string, AttributeValue> Key)> keys, CancellationToken cancellationToken)
+    {
+        var chunks = await Task.WhenAll(keys.Chunk(MaxBatchGetKeys).Select(chunk => BatchGetChunkAsync(chunk, cancellationToken)));
+        var found = new Dictionary<string, List<Dictionary<string, AttributeValue>>>(StringComparer.Ordinal);
+        foreach (var (table, items) in chunks.SelectMany(c => c))
+        {
+            if (!found.TryGetValue(table, out var list))
+            {
+                found[table] = list = [];
+            }
+
+            list.AddRange(items);
+        }
+
+        return found;
+    }
+
+    /// <summary>Puts items across several tables (distinct keys per table), 25 a call whatever their table.</summary>
+    public Task BatchPutAsync(IReadOnlyList<(string Table, Dictionary<string, AttributeValue> Item)> items, CancellationToken cancellationToken) =>
+        Task.WhenAll(items.Chunk(MaxBatchWriteItems).Select(chunk => BatchPutChunkAsync(chunk, cancellationToken)));
+
     public void Dispose() => _gate.Dispose();
+
+    private async Task<List<(string Table, List<Dictionary<string, AttributeValue>> Items)>> BatchGetChunkAsync(
+        (string Table, Dictionary<string, AttributeValue> Key)[] keys, CancellationToken cancellationToken)
+    {
+        var found = new List<(string, List<Dictionary<string, AttributeValue>>)>();
+        var pending = keys.GroupBy(k => k.Table, StringComparer.Ordinal).ToDictionary(
+            g => g.Key, g => new KeysAndAttributes { Keys = [.. g.Select(k => k.Key)], ConsistentRead = true }, StringComparer.Ordinal);
+        for (var round = 0; ; round++)
+        {
+            var request = new BatchGetItemRequest { RequestItems = pending };
+            var response = await CallAsync((db, ct) => db.BatchGetItemAsync(request, ct), cancellationToken);
+            foreach (var (table, items) in response.Responses ?? [])
+            {
+                found.Add((table, items));
+            }
+
+            var left = (response.UnprocessedKeys ?? []).Where(kv => kv.Value.Keys is { Count: > 0 }).ToDictionary(
+                kv => kv.Key, kv => new KeysAndAttributes { Keys = kv.Value.Keys, ConsistentRead = true }, StringComparer.Ordinal);
+            if (left.Count == 0)
+            {
+                return found;
+            }
+
+            if (round >= options.MaxUnprocessedRetries)
+            {
+                throw new ProjectionStoreException(
+                    $"BatchGetItem on {string.Join(", ", left.Keys)}: {left.Values.Sum(k => k.Keys.Count)} keys still unprocessed after {round + 1} rounds (throttled?).");
+            }
+
+            pending = left;
+            await BackoffAsync(round, cancellationToken);
+        }
+    }
+
+    private async Task BatchPutChunkAsync((string Table, Dictionary<string, AttributeValue> Item)[] items, CancellationToken cancellationToken)
+    {
+        var pending = items.GroupBy(i => i.Table, StringComparer.Ordinal).ToDictionary(
+            g => g.Key, g => g.Select(i => new WriteRequest { PutRequest = new PutRequest { Item = i.Item } }).ToList(), StringComparer.Ordinal);
+        for (var round = 0; ; round++)
+        {
+            var request = new BatchWriteItemRequest { RequestItems = pending };
+            var response = await CallAsync((db, ct) => db.BatchWriteItemAsync(request, ct), cancellationToken);
+            var left = (response.UnprocessedItems ?? []).Where(kv => kv.Value is { Count: > 0 }).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+            if (left.Count == 0)
+            {
+                return;
+            }
+
+            if (round >= options.MaxUnprocessedRetries)
+            {
+                throw new ProjectionStoreException(
+                    $"BatchWriteItem on {string.Join(", ", left.Keys)}: {left.Values.Sum(l => l.Count)} items still unprocessed after {round + 1} rounds (throttled?).");
+            }
+
+            pending = left;
+            await BackoffAsync(round, cancellationToken);
+        }
+    }
 
     private async Task<List<Dictionary<string, AttributeValue>>> BatchGetChunkAsync(
         string tableName, Dictionary<string, AttributeValue>[] keys, CancellationToken cancellationToken)

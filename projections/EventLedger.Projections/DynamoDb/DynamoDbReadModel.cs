@@ -3,6 +3,7 @@ using EventLedger.Domain.Invoices;
 using EventLedger.EventStore.Events;
 using EventLedger.Projections.Common;
 using EventLedger.Projections.Contracts;
+using EventLedger.Projections.DynamoDb.Group;
 
 namespace EventLedger.Projections.DynamoDb;
 
@@ -65,15 +66,32 @@ public abstract class DynamoDbReadModel<TRow> : IDynamoDbReadModel where TRow : 
         return Rows.WithAppliedVersion(handler.Apply(row, e), e.Version);
     }
 
-    /// <summary>The rows a batch touches, each with its events in version order (each version once).</summary>
-    public IReadOnlyList<(RowKey Key, IReadOnlyList<StoredEvent> Events)> Changes(IReadOnlyList<StoredEvent> batch)
+    /// <summary>This version's table as a member of a group fed by one read of the stream (ADR 0016).</summary>
+    public IDynamoDbGroupMember GroupMember(string tableName, RowTimeToLive? timeToLive = null) => new DynamoDbGroupMember<TRow>(this, tableName, RowsNeverChange, timeToLive);
+
+    /// <summary>
+    /// The rows a batch touches, each with its events in version order (each version once). With <paramref name="failed"/>,
+    /// an event whose row cannot be named (its sort-key function throws) is reported there and left out instead of thrown.
+    /// </summary>
+    public IReadOnlyList<(RowKey Key, IReadOnlyList<StoredEvent> Events)> Changes(IReadOnlyList<StoredEvent> batch, Action<StoredEvent, Exception>? failed = null)
     {
         var byRow = new Dictionary<RowKey, List<StoredEvent>>();
         foreach (var group in InvoiceEventGroups.Of(batch))
         {
             foreach (var e in group.Events)
             {
-                if (KeyOf(e) is { } key)
+                RowKey? found;
+                try
+                {
+                    found = KeyOf(e);
+                }
+                catch (Exception ex) when (failed is not null)
+                {
+                    failed(e, ex);
+                    continue;
+                }
+
+                if (found is { } key)
                 {
                     if (!byRow.TryGetValue(key, out var events))
                     {
@@ -153,6 +171,9 @@ public interface IDynamoDbReadModel : IReadModel
 
     /// <summary>The table's key schema, to create one version's table.</summary>
     ReadModelTableDefinition Table(string tableName);
+
+    /// <summary>One version's table as a member of a group fed by one read of the stream (ADR 0016).</summary>
+    IDynamoDbGroupMember GroupMember(string tableName, RowTimeToLive? timeToLive = null);
 
     /// <summary>The projection that keeps one version's table.</summary>
     IProjection CreateProjection(IAmazonDynamoDB dynamoDb, string tableName, ProjectionWriteOptions? options = null);

@@ -1,4 +1,5 @@
 using EventLedger.Projections.Contracts;
+using EventLedger.Projections.DynamoDb.Group;
 using EventLedger.Streams.Checkpoints;
 
 namespace EventLedger.ProjectionHost.Hosting;
@@ -18,4 +19,8 @@ public sealed record HostedReadModel(
     Func<int, CancellationToken, Task>? DropAsync = null,
     Func<int, string, string, string, CancellationToken, Task>? SeedCheckpointAsync = null);
 
-public sealed record HostedProjection(IProjection Projection, ICheckpointStore? Checkpoints = null);
+/// <summary>
+/// One version of a read model, ready to feed. <paramref name="GroupMember"/> is set for DynamoDB read models: the live
+/// version is then fed by the host's group rather than a subscription of its own (ADR 0016).
+/// </summary>
+public sealed record HostedProjection(IProjection Projection, ICheckpointStore? Checkpoints = null, IDynamoDbGroupMember? GroupMember = null);

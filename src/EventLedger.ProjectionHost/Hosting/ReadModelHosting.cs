@@ -42,7 +42,9 @@ public static class ReadModelHosting
                 await timeToLive.EnableAsync(stores.DynamoDb, table, ct);
             }
 
-            return new HostedProjection(readModel.CreateProjection(stores.DynamoDb, table, timeToLive is null ? null : new ProjectionWriteOptions { TimeToLive = timeToLive }));
+            return new HostedProjection(
+                readModel.CreateProjection(stores.DynamoDb, table, timeToLive is null ? null : new ProjectionWriteOptions { TimeToLive = timeToLive }),
+                GroupMember: readModel.GroupMember(table, timeToLive));
         },
         (version, ct) => readModel.Table(new ReadModelTable(stores.TablePrefix, readModel.Name, version).TableName).DeleteIfExistsAsync(stores.DynamoDb, ct));
 

@@ -53,10 +53,15 @@ public sealed partial class ReadModelVersionFollower(
         var versions = await registry.ListVersionsAsync(name, ct);
         var wanted = VersionsToFeed(pointer, versions);
         var running = host.RunningVersions(name);
-        foreach (var version in wanted.Except(running).Order())
+        var grouped = host.GroupVersions(name);
+        var live = LiveVersions(pointer, versions);
+        foreach (var version in wanted.Order())
         {
+            // A live (or retiring) DynamoDB version is fed by the group; a version fed on its own until its switch joins it.
+            var inGroup = host.CanGroup(name) && live.Contains(version);
+            if (inGroup ? grouped.Contains(version) : running.Contains(version)) continue;
             LogStarting(logger, name, version);
-            await host.StartVersionAsync(name, version, ct);
+            await host.StartVersionAsync(name, version, ct, live: inGroup);
         }
 
         foreach (var version in running.Except(wanted).Order())
@@ -73,6 +78,10 @@ public sealed partial class ReadModelVersionFollower(
             engine.BeginRetire(host.ReadModels.First(r => r.Name == name), version.Version);
         }
     }
+
+    /// <summary>The versions the group should feed: the live pointer's and any version recorded as live or retiring.</summary>
+    public static IReadOnlySet<int> LiveVersions(ReadModelPointer pointer, IEnumerable<ReadModelVersionRecord> versions) =>
+        new SortedSet<int>(versions.Where(v => v.Role is VersionRole.Live or VersionRole.Retiring).Select(v => v.Version)) { pointer.LiveVersion };
 
     /// <summary>
     /// The versions to feed: the live pointer's; any version recorded as live or retiring (the old live version keeps

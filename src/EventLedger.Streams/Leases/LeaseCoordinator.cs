@@ -99,14 +99,15 @@ public sealed class LeaseCoordinator
     }
 
     /// <summary>Reads the lease table and takes what the balancing rule allows. Returns the leases newly taken.</summary>
-    public async Task<IReadOnlyList<Lease>> TakeAsync(CancellationToken cancellationToken)
+    /// <param name="mayLease">Shards this host may take (null: any); the others are left out of the balance.</param>
+    public async Task<IReadOnlyList<Lease>> TakeAsync(CancellationToken cancellationToken, Func<string, bool>? mayLease = null)
     {
         var leases = await _store.ListAsync(_subscription, cancellationToken);
         _expiry.Observe(leases);
         _snapshot = Merge(leases);
 
         var decision = LeaseBalancer.Decide(
-            leases,
+            mayLease is null ? leases : [.. leases.Where(l => mayLease(l.ShardId))],
             _owner,
             _held.Keys.ToHashSet(StringComparer.Ordinal),
             l => _expiry.IsExpired(l, _leaseDuration),

@@ -18,7 +18,8 @@ internal sealed class BatchExecutor(
     StreamSubscriptionOptions options,
     Backoff backoff,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger,
+    StreamsMetrics metrics)
 {
     /// <param name="checkpointable">Whether each completed piece may carry its last sequence number as <see cref="StreamBatch.CheckpointSequenceNumber"/>.</param>
     public Task ExecuteAsync(string shardId, IReadOnlyList<Record> records, bool checkpointable, ShardProgress progress, CancellationToken cancellationToken) =>
@@ -52,9 +53,9 @@ internal sealed class BatchExecutor(
                 }
 
                 var tags = new TagList { StreamsMetrics.Subscription(options.Name), StreamsMetrics.Shard(shardId) };
-                StreamsMetrics.RecordsProcessed.Add(records.Count, tags);
-                StreamsMetrics.Batches.Add(1, tags);
-                StreamsMetrics.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
+                metrics.RecordsProcessed.Add(records.Count, tags);
+                metrics.Batches.Add(1, tags);
+                metrics.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
                 progress.Processed(records.Count, records[^1].Dynamodb.ApproximateCreationDateTime);
                 return;
             }
@@ -67,7 +68,7 @@ internal sealed class BatchExecutor(
                 // The store is unavailable, not the records bad: pause this shard and try the same batch again, indefinitely.
                 attempt--;
                 pauses++;
-                StreamsMetrics.Pauses.Add(1, StreamsMetrics.Subscription(options.Name), StreamsMetrics.Shard(shardId));
+                metrics.Pauses.Add(1, StreamsMetrics.Subscription(options.Name), StreamsMetrics.Shard(shardId));
                 var delay = backoff.Delay(Math.Min(pauses, 16));
                 if (pauses == 1 || pauses % 10 == 0)
                 {
@@ -79,7 +80,7 @@ internal sealed class BatchExecutor(
             }
             catch (Exception ex)
             {
-                StreamsMetrics.Retries.Add(1, StreamsMetrics.Subscription(options.Name), StreamsMetrics.Shard(shardId));
+                metrics.Retries.Add(1, StreamsMetrics.Subscription(options.Name), StreamsMetrics.Shard(shardId));
                 if (options.BisectBatchOnFunctionError && records.Count > 1)
                 {
                     logger.LogWarning(ex, "Processor failed on {Count} records of shard {ShardId} ({Subscription}) from {First}; bisecting",

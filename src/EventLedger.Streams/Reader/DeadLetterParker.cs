@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace EventLedger.Streams.Reader;
 
 /// <summary>Writes given-up records to the dead-letter store, retrying the write with backoff until it is stored (a record is never skipped unparked).</summary>
-internal sealed class DeadLetterParker(IDeadLetterStore store, string subscription, Backoff backoff, TimeProvider time, ILogger logger)
+internal sealed class DeadLetterParker(IDeadLetterStore store, string subscription, Backoff backoff, TimeProvider time, ILogger logger, StreamsMetrics metrics)
 {
     private int _parked;
 
@@ -46,6 +46,6 @@ internal sealed class DeadLetterParker(IDeadLetterStore store, string subscripti
         }
 
         Interlocked.Add(ref _parked, records.Count);
-        StreamsMetrics.DeadLetters.Add(records.Count, StreamsMetrics.Subscription(subscription), StreamsMetrics.Shard(shardId), new("reason", reason));
+        metrics.DeadLetters.Add(records.Count, StreamsMetrics.Subscription(subscription), StreamsMetrics.Shard(shardId), new("reason", reason));
     }
 }

@@ -17,7 +17,8 @@ internal sealed class ShardReader(
     string shardId,
     Backoff backoff,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger,
+    StreamsMetrics metrics)
 {
     private string? _iterator;
     private string? _startCheckpoint;
@@ -55,7 +56,7 @@ internal sealed class ShardReader(
             }
             catch (ExpiredIteratorException ex)
             {
-                StreamsMetrics.ExpiredIterators.Add(1, StreamsMetrics.Subscription(subscription), StreamsMetrics.Shard(shardId));
+                metrics.ExpiredIterators.Add(1, StreamsMetrics.Subscription(subscription), StreamsMetrics.Shard(shardId));
                 logger.LogInformation("Shard iterator of {ShardId} ({Subscription}) expired ({Message}); re-acquiring after {Position}",
                     shardId, subscription, ex.Message, _lastReturnedSequence ?? _startCheckpoint ?? _startType.Value);
                 _iterator = null;
@@ -69,7 +70,7 @@ internal sealed class ShardReader(
             }
             catch (TrimmedDataAccessException ex)
             {
-                StreamsMetrics.TrimmedDataResets.Add(1, StreamsMetrics.Subscription(subscription), StreamsMetrics.Shard(shardId));
+                metrics.TrimmedDataResets.Add(1, StreamsMetrics.Subscription(subscription), StreamsMetrics.Shard(shardId));
                 logger.LogError(ex,
                     "DATA LOSS: shard {ShardId} ({Subscription}) no longer holds the records after {Position}: they were trimmed (older than 24 h). Continuing from TRIM_HORIZON; rebuild affected read models from the event store",
                     shardId, subscription, _lastReturnedSequence ?? _startCheckpoint ?? "the start");
@@ -81,7 +82,7 @@ internal sealed class ShardReader(
             catch (StreamsThrottledException ex)
             {
                 failures++;
-                StreamsMetrics.Throttles.Add(1, StreamsMetrics.Subscription(subscription), StreamsMetrics.Shard(shardId));
+                metrics.Throttles.Add(1, StreamsMetrics.Subscription(subscription), StreamsMetrics.Shard(shardId));
                 var delay = backoff.Delay(failures);
                 logger.LogDebug("Throttled reading shard {ShardId} ({Subscription}): {Code}; backing off {Delay}", shardId, subscription, ex.ErrorCode, delay);
                 await Task.Delay(delay, time, cancellationToken);
@@ -121,7 +122,7 @@ internal sealed class ShardReader(
             }
             catch (TrimmedDataAccessException ex) when (type != ShardIteratorType.TRIM_HORIZON)
             {
-                StreamsMetrics.TrimmedDataResets.Add(1, StreamsMetrics.Subscription(subscription), StreamsMetrics.Shard(shardId));
+                metrics.TrimmedDataResets.Add(1, StreamsMetrics.Subscription(subscription), StreamsMetrics.Shard(shardId));
                 logger.LogError(ex,
                     "DATA LOSS: checkpoint {Checkpoint} of shard {ShardId} ({Subscription}) is older than the stream's retention; continuing from TRIM_HORIZON. Rebuild affected read models from the event store",
                     sequence, shardId, subscription);
@@ -131,7 +132,7 @@ internal sealed class ShardReader(
             catch (StreamsThrottledException)
             {
                 failures++;
-                StreamsMetrics.Throttles.Add(1, StreamsMetrics.Subscription(subscription), StreamsMetrics.Shard(shardId));
+                metrics.Throttles.Add(1, StreamsMetrics.Subscription(subscription), StreamsMetrics.Shard(shardId));
                 await Task.Delay(backoff.Delay(failures), time, cancellationToken);
             }
         }

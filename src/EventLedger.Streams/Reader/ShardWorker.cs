@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EventLedger.Streams.Checkpoints;
 using EventLedger.Streams.Client;
 using EventLedger.Streams.Client.Model;
@@ -47,7 +48,7 @@ internal sealed class ShardWorker
         _context = context;
         Lease = lease;
         Progress = progress;
-        _reader = new ShardReader(context.Streams, context.StreamArn, context.Options.Name, lease.ShardId, context.Backoff, context.Time, context.Logger);
+        _reader = new ShardReader(context.Streams, context.StreamArn, context.Options.Name, lease.ShardId, context.Backoff, context.Time, context.Logger, context.Metrics);
     }
 
     public Lease Lease { get; }
@@ -109,21 +110,30 @@ internal sealed class ShardWorker
             _context.Logger.LogInformation("Reading shard {ShardId} ({Subscription}) from {Position}", ShardId, options.Name, checkpoint ?? initial.Value);
 
             _lastCheckpointWrite = _context.Time.GetTimestamp();
-            Task<(List<Record> Batch, bool Ended)>? next = StartGatherAsync(stop);
+            Task<(List<Record> Batch, bool Ended)>? next = StartGatherAsync(stop, applying: null);
             while (true)
             {
                 await FlushWhileWaitingAsync(next!);
                 var (batch, ended) = await next!;
                 next = null;
+                var applying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 if (batch.Count > 0 && !ended && options.ReadAhead)
                 {
                     // Read ahead: the next batch is gathered while this one is applied (one batch at most).
-                    next = StartGatherAsync(stop);
+                    next = StartGatherAsync(stop, applying.Task);
                 }
 
                 if (batch.Count > 0)
                 {
-                    await _context.Dispatcher.DispatchAsync(ShardId, batch, Progress, _abort.Token);
+                    try
+                    {
+                        await _context.Dispatcher.DispatchAsync(ShardId, batch, Progress, _abort.Token);
+                    }
+                    finally
+                    {
+                        applying.TrySetResult();
+                    }
+
                     _pendingCheckpoint = batch[^1].Dynamodb.SequenceNumber;
                     if (CheckpointDue())
                     {
@@ -135,14 +145,14 @@ internal sealed class ShardWorker
                 {
                     await _context.Checkpoints.MarkShardEndAsync(options.Name, ShardId, _abort.Token);
                     _pendingCheckpoint = null;
-                    StreamsMetrics.CheckpointWrites.Add(1, StreamsMetrics.Subscription(options.Name), StreamsMetrics.Shard(ShardId));
+                    _context.Metrics.CheckpointWrites.Add(1, StreamsMetrics.Subscription(options.Name), StreamsMetrics.Shard(ShardId));
                     Progress.Checkpointed(Checkpoint.ShardEnd);
                     Progress.SetState(ShardState.Ended);
                     _context.Logger.LogInformation("Shard {ShardId} ({Subscription}) read to its end", ShardId, options.Name);
                     return ShardWorkerOutcome.Ended;
                 }
 
-                next ??= StartGatherAsync(stop);
+                next ??= StartGatherAsync(stop, applying: null);
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -170,15 +180,32 @@ internal sealed class ShardWorker
     }
 
     /// <summary>Starts gathering the next batch; a read ahead that is never awaited (the worker stopped first) is observed here.</summary>
-    private Task<(List<Record> Batch, bool Ended)> StartGatherAsync(CancellationToken stop)
+    private Task<(List<Record> Batch, bool Ended)> StartGatherAsync(CancellationToken stop, Task? applying)
     {
-        var gather = GatherAsync(stop);
+        var gather = GatherAsync(stop, applying);
         _ = gather.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return gather;
     }
 
-    /// <summary>Reads until the batch is full, the shard ends, or (with records in hand) the batching window has passed.</summary>
-    private async Task<(List<Record> Batch, bool Ended)> GatherAsync(CancellationToken stop)
+    /// <summary>
+    /// Reads until the batch is full, the shard ends, or (with records in hand) the batching window has passed. With an
+    /// adaptive window, a read ahead (<paramref name="applying"/>: the previous batch being applied) keeps reading while the
+    /// previous batch is applied, up to the window.
+    /// </summary>
+    private async Task<(List<Record> Batch, bool Ended)> GatherAsync(CancellationToken stop, Task? applying)
+    {
+        var (batch, ended, window) = await FillAsync(stop, applying);
+        if (batch.Count > 0)
+        {
+            var tags = new TagList { StreamsMetrics.Subscription(_context.Options.Name), StreamsMetrics.Shard(ShardId) };
+            _context.Metrics.BatchingWindow.Record(window.TotalMilliseconds, tags);
+            _context.Metrics.BatchRecords.Record(batch.Count, tags);
+        }
+
+        return (batch, ended);
+    }
+
+    private async Task<(List<Record> Batch, bool Ended, TimeSpan Window)> FillAsync(CancellationToken stop, Task? applying)
     {
         var options = _context.Options;
         var time = _context.Time;
@@ -192,7 +219,7 @@ internal sealed class ShardWorker
             batch.AddRange(read.Records);
             if (read.ShardEnded || batch.Count >= options.BatchSize)
             {
-                return (batch, read.ShardEnded);
+                return (batch, read.ShardEnded, windowStart is { } started ? time.GetElapsedTime(started) : TimeSpan.Zero);
             }
 
             if (read.Records.Count == limit)
@@ -208,10 +235,22 @@ internal sealed class ShardWorker
             }
 
             windowStart ??= time.GetTimestamp();
+            var adaptive = options.AdaptiveBatchingWindow - time.GetElapsedTime(windowStart.Value);
+            if (applying is { IsCompleted: false } && adaptive > TimeSpan.Zero)
+            {
+                // The previous batch is still being applied: this one cannot go yet, so it may as well take what arrives.
+                await Task.WhenAny(Task.Delay(adaptive < options.PollInterval ? adaptive : options.PollInterval, time, stop), applying);
+                stop.ThrowIfCancellationRequested();
+                if (!applying.IsCompleted)
+                {
+                    continue;
+                }
+            }
+
             var remaining = options.MaximumBatchingWindow - time.GetElapsedTime(windowStart.Value);
             if (remaining <= TimeSpan.Zero)
             {
-                return (batch, false);
+                return (batch, false, time.GetElapsedTime(windowStart.Value));
             }
 
             await Task.Delay(remaining < options.PollInterval ? remaining : options.PollInterval, time, stop);
@@ -253,7 +292,7 @@ internal sealed class ShardWorker
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await _context.Checkpoints.SaveAsync(_context.Options.Name, ShardId, pending, timeout.Token);
-            StreamsMetrics.CheckpointWrites.Add(1, StreamsMetrics.Subscription(_context.Options.Name), StreamsMetrics.Shard(ShardId));
+            _context.Metrics.CheckpointWrites.Add(1, StreamsMetrics.Subscription(_context.Options.Name), StreamsMetrics.Shard(ShardId));
             Progress.Checkpointed(pending);
             _pendingCheckpoint = null;
         }
@@ -273,7 +312,7 @@ internal sealed class ShardWorker
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
                 await _context.Checkpoints.SaveAsync(_context.Options.Name, ShardId, sequenceNumber, timeout.Token);
-                StreamsMetrics.CheckpointWrites.Add(1, StreamsMetrics.Subscription(_context.Options.Name), StreamsMetrics.Shard(ShardId));
+                _context.Metrics.CheckpointWrites.Add(1, StreamsMetrics.Subscription(_context.Options.Name), StreamsMetrics.Shard(ShardId));
                 Progress.Checkpointed(sequenceNumber);
                 _lastCheckpointWrite = _context.Time.GetTimestamp();
                 if (_pendingCheckpoint == sequenceNumber)
@@ -305,4 +344,5 @@ internal sealed record ShardWorkerContext(
     BatchDispatcher Dispatcher,
     Backoff Backoff,
     TimeProvider Time,
-    ILogger Logger);
+    ILogger Logger,
+    StreamsMetrics Metrics);

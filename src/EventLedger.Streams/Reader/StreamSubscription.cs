@@ -27,6 +27,7 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly StreamsMetrics _metrics;
     private readonly Backoff _backoff;
     private readonly LeaseCoordinator _coordinator;
     private readonly ShardDiscovery _discovery;
@@ -44,6 +45,10 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
     private int _deadLetterCount;
     private int _deadLettersSeen;
     private volatile string _state = "Created";
+    private volatile IReadOnlySet<string> _heldShards = new HashSet<string>();
+    private readonly Lock _workersLock = new();
+    private bool _paused;
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public StreamSubscription(
         StreamSubscriptionOptions options,
@@ -53,8 +58,10 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
         IDeadLetterStore deadLetters,
         IStreamBatchProcessor processor,
         ILoggerFactory? loggerFactory = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        StreamsMetrics? metrics = null)
     {
+        _metrics = metrics ?? StreamsMetrics.Unhosted;
         options.Validate();
         _options = options;
         _streams = streams;
@@ -68,7 +75,7 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
         _backoff = new Backoff(options.BackoffBase, options.BackoffMax);
         _coordinator = new LeaseCoordinator(leaseStore, options.Name, options.OwnerId, options.LeaseDuration, options.MaxLeasesPerHost, _time, _logger);
         _discovery = new ShardDiscovery(streams);
-        _parker = new DeadLetterParker(deadLetters, options.Name, _backoff, _time, _logger);
+        _parker = new DeadLetterParker(deadLetters, options.Name, _backoff, _time, _logger, _metrics);
         deadLetters.RegisterProcessor(options.Name, processor);
     }
 
@@ -113,6 +120,45 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
+
+    /// <summary>The shards whose lease this host holds (as of the last lease cycle); safe to read from any thread.</summary>
+    public IReadOnlySet<string> HeldShards => _heldShards;
+
+    /// <summary>
+    /// Stops every shard worker (each finishes its in-flight batch and writes its checkpoint), runs
+    /// <paramref name="whileStopped"/>, and lets the control loop start the workers again; the leases stay held. The projection
+    /// host changes the members of its read-model group this way, so a new worker reads the checkpoints of the new members.
+    /// </summary>
+    public async Task RestartWorkersAsync(Func<Task> whileStopped)
+    {
+        List<ShardWorker> stopping;
+        lock (_workersLock)
+        {
+            _paused = true;
+            stopping = [.. _workers.Values];
+        }
+
+        try
+        {
+            foreach (var worker in stopping)
+            {
+                worker.Stop(_options.ShutdownGracePeriod);
+            }
+
+            await Task.WhenAll(stopping.Select(w => w.Completion));
+            await whileStopped();
+        }
+        finally
+        {
+            lock (_workersLock)
+            {
+                _paused = false;
+            }
+
+            // Start the workers now rather than at the next lease cycle.
+            Volatile.Read(ref _wake).TrySetResult();
+        }
+    }
 
     /// <summary>Whether this host holds the lease of every shard that is not finished (as of the last lease table read).</summary>
     public bool OwnsEveryOpenShard()
@@ -191,7 +237,7 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
                     }
                 }
 
-                healthy &= await StepAsync("take leases", ct => _coordinator.TakeAsync(ct), stopping);
+                healthy &= await StepAsync("take leases", ct => _coordinator.TakeAsync(ct, _options.MayLease), stopping);
                 var shardEnded = false;
                 healthy &= await StepAsync("reap workers", async ct => shardEnded = await ReapWorkersAsync(ct), stopping);
                 if (shardEnded)
@@ -199,10 +245,18 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
                     nextDiscovery = 0; // a shard ended: look for its children now
                 }
 
+                healthy &= await StepAsync("shed leases", ShedLeasesAsync, stopping);
                 StartWorkers();
+                _heldShards = _coordinator.Held.Select(l => l.ShardId).ToHashSet(StringComparer.Ordinal);
                 healthy &= await StepAsync("count dead letters", ct => RefreshDeadLetterCountAsync(force: false, ct), stopping);
                 _state = healthy ? "Running" : "Degraded";
-                await Task.Delay(_options.EffectiveRenewInterval, _time, stopping);
+                var wake = Volatile.Read(ref _wake).Task;
+                await Task.WhenAny(Task.Delay(_options.EffectiveRenewInterval, _time, stopping), wake);
+                stopping.ThrowIfCancellationRequested();
+                if (wake.IsCompleted)
+                {
+                    Volatile.Write(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -249,12 +303,12 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
         _streamArn = await _discovery.ResolveStreamArnAsync(_options.StreamArn, _options.TableName, cancellationToken);
         var found = await _discovery.ListShardsAsync(_streamArn, cancellationToken);
         var partitionKey = _options.PartitionKeySelector ?? PartitionKeys.FromKeySchema(found.KeySchema);
-        var executor = new BatchExecutor(_processor, _parker, _options, _backoff, _time, _logger);
+        var executor = new BatchExecutor(_processor, _parker, _options, _backoff, _time, _logger, _metrics);
         var dispatcher = new BatchDispatcher(executor, _options.ParallelizationFactor, partitionKey);
         var gate = new ParentShardGate(_checkpoints, _options.Name, parent => _knownShards.Contains(parent));
         _logger.LogInformation("Subscription {Subscription} (owner {Owner}) reads stream {StreamArn}", Name, _options.OwnerId, _streamArn);
         await RefreshDeadLetterCountAsync(force: true, cancellationToken);
-        return new ShardWorkerContext(_options, _streams, _streamArn, _checkpoints, gate, dispatcher, _backoff, _time, _logger);
+        return new ShardWorkerContext(_options, _streams, _streamArn, _checkpoints, gate, dispatcher, _backoff, _time, _logger, _metrics);
     }
 
     private async Task DiscoverAsync(CancellationToken cancellationToken)
@@ -303,11 +357,43 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
         return anyEnded;
     }
 
+    /// <summary>Gives up held leases of shards this host may no longer lease (<see cref="StreamSubscriptionOptions.MayLease"/>): stops their worker first, releases once it has stopped.</summary>
+    private async Task ShedLeasesAsync(CancellationToken cancellationToken)
+    {
+        if (_options.MayLease is not { } mayLease)
+        {
+            return;
+        }
+
+        foreach (var lease in _coordinator.Held.Where(l => !mayLease(l.ShardId)).ToList())
+        {
+            if (_workers.TryGetValue(lease.ShardId, out var worker))
+            {
+                worker.Stop(_options.ShutdownGracePeriod);
+                continue; // released once reaped (next cycle)
+            }
+
+            await _coordinator.ReleaseAsync(lease.ShardId, cancellationToken);
+        }
+    }
+
     private void StartWorkers()
+    {
+        lock (_workersLock)
+        {
+            if (!_paused)
+            {
+                StartWorkersLocked();
+            }
+        }
+    }
+
+    private void StartWorkersLocked()
     {
         foreach (var lease in _coordinator.Held)
         {
             if (_workers.ContainsKey(lease.ShardId)
+                || _options.MayLease?.Invoke(lease.ShardId) == false
                 || (_restartAfter.TryGetValue(lease.ShardId, out var after) && _time.GetTimestamp() < after))
             {
                 continue;
@@ -317,7 +403,7 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
             var progress = new ShardProgress(Name, lease.ShardId, lease.ParentShardId, _time);
             var worker = new ShardWorker(_context!, lease, progress);
             _workers[lease.ShardId] = worker;
-            StreamsMetrics.Track(progress);
+            _metrics.Track(progress);
             _progress = new Dictionary<string, ShardProgress>(_progress, StringComparer.Ordinal) { [lease.ShardId] = progress };
             worker.Start();
         }
@@ -325,7 +411,7 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
 
     private void Retire(ShardProgress progress)
     {
-        StreamsMetrics.Untrack(progress);
+        _metrics.Untrack(progress);
         Interlocked.Add(ref _retiredRecords, progress.RecordsProcessed);
         var remaining = new Dictionary<string, ShardProgress>(_progress, StringComparer.Ordinal);
         if (remaining.TryGetValue(progress.ShardId, out var current) && ReferenceEquals(current, progress))
@@ -388,6 +474,7 @@ public sealed class StreamSubscription : IHostedService, IAsyncDisposable
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await ReapWorkersAsync(timeout.Token);
+            _heldShards = new HashSet<string>();
             await _coordinator.ReleaseAllAsync(timeout.Token);
         }
         catch (Exception ex)

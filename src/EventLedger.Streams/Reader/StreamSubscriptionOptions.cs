@@ -33,6 +33,16 @@ public sealed record StreamSubscriptionOptions
     /// <summary>How long to keep gathering records before calling the processor with a batch that is not full (0–300 s; default 0: as soon as a read returns records).</summary>
     public TimeSpan MaximumBatchingWindow { get; init; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// The adaptive batching window (0–300 s; default 0: off). While the previous batch of a shard is still being applied,
+    /// the next one (read ahead) keeps reading records for up to this long after its first record, instead of stopping at
+    /// the first read that returned any: it could not be handed over before the previous batch completes anyway, so it
+    /// grows with the load at no cost in latency. An idle shard, or records that arrive after the previous batch completed,
+    /// go at once. Needs <see cref="ReadAhead"/>. The window each batch used is the metric
+    /// <c>eventledger.streams.batching_window</c>.
+    /// </summary>
+    public TimeSpan AdaptiveBatchingWindow { get; init; } = TimeSpan.Zero;
+
     /// <summary>Retries of a failing batch (after bisection, of a failing record) before it is parked: 0–10,000, or -1 for no limit (default 5).</summary>
     public int MaximumRetryAttempts { get; init; } = 5;
 
@@ -97,6 +107,14 @@ public sealed record StreamSubscriptionOptions
     /// </summary>
     public Func<Exception, bool>? IsTransientFailure { get; init; }
 
+    /// <summary>
+    /// Which shards this host may lease for this subscription (null: any). The projection host passes "the shards whose
+    /// lease this host holds for the group of live read models", so every subscription of a shard is read by the process
+    /// that owns the shard, and a shard has at most two reading processes (ADR 0016). A held lease of a shard that is no
+    /// longer allowed is given up once its worker has stopped.
+    /// </summary>
+    public Func<string, bool>? MayLease { get; init; }
+
     /// <summary>Create the lease and dead-letter tables when missing (default true).</summary>
     public bool CreateTablesIfMissing { get; init; } = true;
 
@@ -116,6 +134,7 @@ public sealed record StreamSubscriptionOptions
 
         Check(BatchSize is >= 1 and <= 10_000, nameof(BatchSize), "1–10,000");
         Check(MaximumBatchingWindow >= TimeSpan.Zero && MaximumBatchingWindow <= TimeSpan.FromSeconds(300), nameof(MaximumBatchingWindow), "0–300 s");
+        Check(AdaptiveBatchingWindow >= TimeSpan.Zero && AdaptiveBatchingWindow <= TimeSpan.FromSeconds(300), nameof(AdaptiveBatchingWindow), "0–300 s");
         Check(MaximumRetryAttempts is >= -1 and <= 10_000, nameof(MaximumRetryAttempts), "-1 (no limit) or 0–10,000");
         Check(MaximumRecordAge is null || MaximumRecordAge > TimeSpan.Zero, nameof(MaximumRecordAge), "positive or null");
         Check(ParallelizationFactor is >= 1 and <= 10, nameof(ParallelizationFactor), "1–10");

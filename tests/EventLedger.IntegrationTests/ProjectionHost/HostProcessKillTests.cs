@@ -59,7 +59,8 @@ public sealed class HostProcessKillTests(StackFixture stack)
             {
                 rows = [.. await Task.WhenAll(Enumerable.Range(0, 5).Select(i => totals.GetAsync($"KILL-{i}", default)))];
                 return rows.All(r => r?.LastAppliedVersion == 60);
-            }, "invoice-totals to reach version 60 on every invoice", TimeSpan.FromSeconds(60), () => string.Join(", ", rows.Select(r => r?.LastAppliedVersion)));
+            }, "invoice-totals to reach version 60 on every invoice", TimeSpan.FromSeconds(60),
+                () => string.Join(", ", rows.Select(r => r?.LastAppliedVersion)) + "; host log:\n" + HostLog());
             Assert.All(rows, r => Assert.Equal(60, r!.TransactionCount));
             Assert.Equal(expectedTotal, rows.Sum(r => r!.Total));
             Assert.All(Enumerable.Range(0, 5), i => Assert.Equal(Enumerable.Range(0, 300).Where(n => n % 5 == i).Sum(n => (n % 17) + 0.25m), rows[i]!.Total));
@@ -104,6 +105,19 @@ public sealed class HostProcessKillTests(StackFixture stack)
         return rows.Count == 0 ? (0, 0) : (rows[0].TransactionCount, rows[0].TotalAmount);
     }
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _hostLog = new();
+
+    private void Keep(string? line)
+    {
+        if (line is null) return;
+        _hostLog.Enqueue(line);
+        while (_hostLog.Count > 40 && _hostLog.TryDequeue(out _))
+        {
+        }
+    }
+
+    private string HostLog() => string.Join("\n", _hostLog);
+
     private Process StartHost(string prefix)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "eventledger.dll"), "serve", "--role", "host", "--port", "0"])
@@ -119,8 +133,9 @@ public sealed class HostProcessKillTests(StackFixture stack)
         start.Environment["Projections__BatchSize"] = "20";
         start.Environment["Projections__CheckpointInterval"] = "00:00:05";
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        // The last lines each host logged, for the failure message of a probe.
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;

@@ -14,6 +14,7 @@ public class FailingDynamoDb : DispatchProxy
     private IAmazonDynamoDB _inner = null!;
     private Func<string, object?, bool>? _armed;
     private int _injected;
+    private volatile bool _dead;
 
     /// <summary>The client to hand to the code under test, and the switch that arms its failures.</summary>
     public static (IAmazonDynamoDB Client, FailingDynamoDb Faults) Around(IAmazonDynamoDB inner)
@@ -23,6 +24,9 @@ public class FailingDynamoDb : DispatchProxy
         faults._inner = inner;
         return (client, faults);
     }
+
+    /// <summary>From now on every call fails, as for a host that died or was cut off (its leases stop being renewed).</summary>
+    public void FailEverything() => _dead = true;
 
     /// <summary>How many calls failed on purpose so far.</summary>
     public int Injected => Volatile.Read(ref _injected);
@@ -38,8 +42,9 @@ public class FailingDynamoDb : DispatchProxy
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         ArgumentNullException.ThrowIfNull(targetMethod);
-        if (Volatile.Read(ref _armed) is { } armed && armed(targetMethod.Name, args is { Length: > 0 } ? args[0] : null)
-            && Interlocked.CompareExchange(ref _armed, null, armed) == armed)
+        var returnsTask = targetMethod.ReturnType.IsGenericType && targetMethod.ReturnType.GetGenericTypeDefinition() == typeof(Task<>);
+        if ((_dead && returnsTask) || (Volatile.Read(ref _armed) is { } armed && armed(targetMethod.Name, args is { Length: > 0 } ? args[0] : null)
+            && Interlocked.CompareExchange(ref _armed, null, armed) == armed))
         {
             Interlocked.Increment(ref _injected);
             var failure = new InternalServerErrorException("Injected by the test: a transient DynamoDB failure.");

@@ -20,6 +20,43 @@ public sealed class FakeStreamSubscriptionTests(StackFixture fixture, ITestOutpu
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
     [Fact]
+    public async Task With_an_adaptive_window_the_next_batch_keeps_filling_while_the_previous_one_is_applied()
+    {
+        _stream.AddShard("shard-a");
+        _stream.Append("shard-a", "k1", 1);
+        var release = new TaskCompletionSource();
+        var applying = new TaskCompletionSource();
+        var processor = new RecordingProcessor
+        {
+            BeforeApply = (batch, ct) =>
+            {
+                if (!batch.Records.Any(r => r.Dynamodb.Keys!["sk"].N == "1")) return Task.CompletedTask;
+                applying.TrySetResult();
+                return release.Task.WaitAsync(ct);
+            },
+        };
+        await _h.StartAsync(_stream, FakeDynamoDbStreams.StreamArn, processor, configure: o => o with
+        {
+            BatchSize = 100,
+            PollInterval = TimeSpan.FromMilliseconds(10),
+            AdaptiveBatchingWindow = TimeSpan.FromSeconds(60),
+        });
+        await Probe.UntilAsync(() => applying.Task.IsCompleted, "the first batch to be applied");
+
+        // Records arrive one by one, each read on its own, while the first batch is still being applied.
+        for (var v = 2; v <= 6; v++)
+        {
+            _stream.Append("shard-a", "k1", v);
+            var calls = _stream.GetRecordsCalls;
+            await Probe.UntilAsync(() => _stream.GetRecordsCalls >= calls + 2, $"record {v} to be read ahead");
+        }
+
+        release.SetResult();
+        await Probe.UntilAsync(() => processor.Count == 6, "all six records applied", state: () => $"{processor.Count}");
+        Assert.Equal([1, 5], processor.Batches.Select(b => b.Records.Count));
+    }
+
+    [Fact]
     public async Task Children_start_only_after_their_parent_is_read_to_its_end()
     {
         _stream.AddShard("shard-p");
