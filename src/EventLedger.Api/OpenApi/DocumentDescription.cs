@@ -34,6 +34,7 @@ internal sealed class DocumentDescription : IOpenApiDocumentTransformer
         [EndpointTags.Search] = "The invoice-search read model: transactions by full text, vendor, item lines and fields.",
         [EndpointTags.Operations] = "For operators: read-model status, rebuilds, dead letters, metrics.",
         [EndpointTags.Reactions] = "For operators: the reactions that send events to webhooks, SQS and SNS: status, resuming, redelivery.",
+        [EndpointTags.Archive] = "The seven-year archive of every event (Parquet): verification for operators, ad hoc SQL for readers.",
         [EndpointTags.Console] = "The operator console's page and files. Static and anonymous: the page signs in with a bearer token and calls the operator endpoints with it.",
         [EndpointTags.Service] = "Liveness.",
     };
@@ -143,6 +144,7 @@ public static class EndpointTags
     public const string Search = "Search";
     public const string Operations = "Operations";
     public const string Reactions = "Reactions";
+    public const string Archive = "Archive";
     public const string Console = "Console";
     public const string Service = "Service";
 }

@@ -24,6 +24,7 @@ internal static class ParameterDescriptions
         [("from", ParameterLocation.Query)] = "The first invoice date, yyyy-MM-dd, inclusive; omit it to start at the earliest.",
         [("to", ParameterLocation.Query)] = "The last invoice date, yyyy-MM-dd, inclusive; omit it to end at the latest.",
         [("name", ParameterLocation.Path)] = "A read model's name, as `GET /projections` lists it (e.g. invoice-totals).",
+        [("source", ParameterLocation.Query)] = "Where a rebuild replays from: `event-store` (default) or `archive` (the archive, then the event store after its position).",
         [("restart", ParameterLocation.Query)] = "Drop a cancelled or failed half-built version and start over, instead of resuming it.",
         [("id", ParameterLocation.Path)] = "A dead letter's id, `subscription:shardId:sequenceNumber`, as `GET /dead-letters` lists it.",
         [("subscription", ParameterLocation.Query)] = "Only the dead letters of this subscription (one read-model version, as `GET /projections` names it).",

@@ -1,3 +1,4 @@
+using EventLedger.Api.OpenApi;
 using EventLedger.Archive.Configuration;
 using EventLedger.Archive.Query;
 using EventLedger.Archive.Verification;
@@ -23,16 +24,27 @@ public static class ArchiveEndpoints
     /// <summary>The operator's routes: verification, and the refused rebuild.</summary>
     public static IEndpointRouteBuilder MapArchiveEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/archive/status", Status);
-        // A literal segment wins over /projections/{name}/rebuild.
-        app.MapPost("/projections/archive/rebuild", RefuseRebuild);
+        app.MapGet("/archive/status", Status)
+            .Describe(EndpointTags.Archive, "Verify the archive",
+                "Checks that every (stream, version) of the event store up to the archive's checkpoint is in the archive exactly once and that no " +
+                "object is missing or altered (SHA-256 per object in the manifest). The report lists what is missing; `complete` says whether it passed.")
+            .Problem(StatusCodes.Status404NotFound, "No archive is configured.");
+        // A literal segment wins over /projections/{name}/rebuild. Not a route of its own for clients: the document
+        // describes this 409 under POST /projections/{name}/rebuild.
+        app.MapPost("/projections/archive/rebuild", RefuseRebuild).ExcludeFromDescription();
         return app;
     }
 
     /// <summary>The reader's route: ad hoc SQL over the archive.</summary>
     public static IEndpointRouteBuilder MapArchiveQueryEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/archive/query", Query);
+        app.MapPost("/archive/query", Query)
+            .Describe(EndpointTags.Archive, "Ad hoc SQL over the archive",
+                "Runs the SQL with DuckDB over the view `events` (one row per archived event; schema in the README), S3 objects fetched into a local " +
+                "cache first. At most `maxRows` rows (default and ceiling 10,000); `truncated` says whether more matched.")
+            .Produces<ArchiveQueryResponse>(StatusCodes.Status200OK)
+            .Problem(StatusCodes.Status400BadRequest, "`sql` is missing, `maxRows` is out of range, or the query failed (the message says why).")
+            .Problem(StatusCodes.Status404NotFound, "No archive is configured.");
         return app;
     }
 
@@ -83,3 +95,6 @@ public static class ArchiveEndpoints
 /// <param name="Sql">One SQL statement over the view <c>events</c> (DuckDB's dialect).</param>
 /// <param name="MaxRows">At most this many rows (default and limit <see cref="ArchiveEndpoints.MaxQueryRows"/>).</param>
 public sealed record ArchiveQueryRequest(string? Sql, int? MaxRows);
+
+/// <summary>The answer of <c>POST /archive/query</c> (written by <c>QueryResultFormat.ToResponseJson</c>): the columns, one object per row keyed by column name.</summary>
+public sealed record ArchiveQueryResponse(IReadOnlyList<ArchiveQueryColumn> Columns, IReadOnlyList<IReadOnlyDictionary<string, object?>> Rows, bool Truncated, int Objects);

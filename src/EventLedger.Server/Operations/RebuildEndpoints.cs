@@ -18,12 +18,15 @@ public static class RebuildEndpoints
     {
         app.MapPost("/projections/{name}/rebuild", Start)
             .Describe(EndpointTags.Operations, "Start (or resume) a rebuild",
-                "Builds the read model's next version beside the live one from the event store, then switches readers to it once it has caught up. `Location` is where to watch it.")
+                "Builds the read model's next version beside the live one from the event store (or, with `source=archive`, from the archive and then " +
+                "the event store after the archive's position), then switches readers to it once it has caught up. `Location` is where to watch it.")
             .Produces<RebuildStatusResponse>(StatusCodes.Status202Accepted)
+            .Problem(StatusCodes.Status400BadRequest, "`source` is neither `event-store` nor `archive`.")
             .Problem(StatusCodes.Status404NotFound, "No read model has this name.")
             .Problem(StatusCodes.Status409Conflict,
-                "A rebuild of this read model is already running; or the name is a reaction's, which is never rebuilt (it has no store, and a " +
-                "rebuild would send every message again): redeliver with `POST /reactions/{name}/redeliveries` instead.")
+                "A rebuild of this read model is already running; the source cannot serve a rebuild now (e.g. the archive is empty); or the name is " +
+                "a reaction's or the archive's, which are never rebuilt (a reaction would send every message again: redeliver with " +
+                "`POST /reactions/{name}/redeliveries`; the archive keeps every event once: `GET /archive/status` verifies it).")
             .Problem(StatusCodes.Status503ServiceUnavailable, NoHostDescription);
         app.MapGet("/projections/{name}/rebuild", Get)
             .Describe(EndpointTags.Operations, "The latest rebuild's progress", "State (running, completed, failed, cancelled), phase, events done of the total, times and error.")

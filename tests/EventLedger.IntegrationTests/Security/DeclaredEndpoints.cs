@@ -12,7 +12,7 @@ namespace EventLedger.IntegrationTests.Security;
 /// One route and method as the server declares it: the scope it requires, or that it is explicitly anonymous, and the
 /// route parameters that carry a constraint (a value the constraint refuses matches no endpoint).
 /// </summary>
-public sealed record DeclaredEndpoint(string Method, string Pattern, string? Scope, bool Anonymous, IReadOnlyList<string>? ConstrainedParameters = null)
+public sealed record DeclaredEndpoint(string Method, string Pattern, string? Scope, bool Anonymous, IReadOnlyList<string>? ConstrainedParameters = null, bool ExcludedFromDescription = false)
 {
     public override string ToString() => $"{Method} {Pattern}";
 
@@ -50,7 +50,8 @@ public static class DeclaredEndpoints
                let scopes = e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).Where(p => p is not null && LedgerScopes.IsKnown(p)).Distinct().ToList()
                orderby e.RoutePattern.RawText, method
                select new DeclaredEndpoint(method, e.RoutePattern.RawText ?? "", scopes.Count == 1 ? scopes[0] : null, e.Metadata.GetMetadata<IAllowAnonymous>() is not null,
-                   [.. e.RoutePattern.ParameterPolicies.Keys]),
+                   [.. e.RoutePattern.ParameterPolicies.Keys],
+                   e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IExcludeFromDescriptionMetadata>()?.ExcludeFromDescription == true),
         ];
     }
 
