@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using EventLedger.Domain.Invoices;
 using EventLedger.Projections.Contracts;
 using Microsoft.Extensions.Logging;
@@ -11,6 +13,10 @@ namespace EventLedger.Projections.Search;
 /// </summary>
 public sealed class InvoiceSearchReadModel : IPostgresReadModel
 {
+    // One document store per (data source, prefix, version), reused by every open and drop, and released with the data
+    // source (a Marten document store compiles its mapping; opening one per call leaked them in hosts that restart).
+    private readonly ConditionalWeakTable<NpgsqlDataSource, ConcurrentDictionary<string, InvoiceSearchStores>> _stores = new();
+
     public string Name => InvoiceSearchProjection.ProjectionName;
 
     public int SchemaVersion => InvoiceSearchProjection.CurrentSchemaVersion;
@@ -21,17 +27,16 @@ public sealed class InvoiceSearchReadModel : IPostgresReadModel
     public async Task<PostgresReadModelVersion> OpenAsync(
         NpgsqlDataSource dataSource, string tablePrefix, int version, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
-        // A store per opened version: opened once when the host starts the version (and once to seed a rebuild's
-        // checkpoint); the API reads through its own InvoiceSearchStores.
-        var store = new InvoiceSearchStore(dataSource, InvoiceSearchSchemaName.For(tablePrefix, version));
+        var store = StoresFor(dataSource, tablePrefix).For(version);
         await store.MigrateAsync(cancellationToken);
         return new PostgresReadModelVersion(
             new InvoiceSearchProjection(store, loggerFactory.CreateLogger<InvoiceSearchProjection>()), new InvoiceSearchCheckpoints(store));
     }
 
-    public async Task DropAsync(NpgsqlDataSource dataSource, string tablePrefix, int version, CancellationToken cancellationToken)
-    {
-        await using var store = new InvoiceSearchStore(dataSource, InvoiceSearchSchemaName.For(tablePrefix, version));
-        await store.DropSchemaAsync(cancellationToken);
-    }
+    public Task DropAsync(NpgsqlDataSource dataSource, string tablePrefix, int version, CancellationToken cancellationToken) =>
+        StoresFor(dataSource, tablePrefix).For(version).DropSchemaAsync(cancellationToken);
+
+    private InvoiceSearchStores StoresFor(NpgsqlDataSource dataSource, string tablePrefix) =>
+        _stores.GetValue(dataSource, static _ => new ConcurrentDictionary<string, InvoiceSearchStores>(StringComparer.Ordinal))
+            .GetOrAdd(tablePrefix, prefix => new InvoiceSearchStores(dataSource, prefix));
 }
