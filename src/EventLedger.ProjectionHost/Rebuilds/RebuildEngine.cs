@@ -110,12 +110,18 @@ public sealed partial class RebuildEngine : IHostedService
     /// </summary>
     /// <exception cref="KeyNotFoundException">No such read model on this host.</exception>
     /// <exception cref="RebuildConflictException">A rebuild of it runs already.</exception>
+    /// <exception cref="NotRebuildableException">It is hosted like a read model but never rebuilt (a reaction).</exception>
     /// <exception cref="ArgumentException">No replay source has that name.</exception>
     /// <exception cref="ReplaySourceUnavailableException">The replay source cannot serve a rebuild now.</exception>
     public async Task<ReadModelVersionRecord> StartRebuildAsync(string name, bool restart, CancellationToken ct, string? source = null)
     {
         var replaySource = ReplaySourceNamed(source);
         var readModel = ReadModelNamed(name);
+        if (readModel.NotRebuiltBecause is { } reason)
+        {
+            throw new NotRebuildableException(reason);
+        }
+
         await _gate.WaitAsync(ct);
         try
         {

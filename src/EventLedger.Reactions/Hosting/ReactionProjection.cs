@@ -14,6 +14,12 @@ public sealed class ReactionProjection(ReactionRuntime runtime) : IProjection
     /// type in the same subscription), so this stays 1 and the host never starts a second subscription.</summary>
     public const int HostSchemaVersion = 1;
 
+    /// <summary>What an operator who asks for a rebuild of a reaction is told instead.</summary>
+    public static string NotRebuiltBecause(string name) =>
+        $"'{name}' is a reaction: it sends messages to another system and has no store to rebuild. A rebuild would send every message " +
+        $"again under a new subscription. To send messages again, redeliver them from the event store: " +
+        $"POST /reactions/{name}/redeliveries {{\"from\": \"2026-12-01T00:00:00Z\"}} (CLI: eventledger reactions redeliver {name} --from …).";
+
     public string Name => runtime.Name;
     public int SchemaVersion => HostSchemaVersion;
 

@@ -50,7 +50,8 @@ public static class ReactionsServiceCollectionExtensions
         if (reaction.IsOn)
         {
             var descriptor = ServiceDescriptor.Singleton(sp => new HostedReadModel(reaction.Name, ReactionProjection.HostSchemaVersion, (_, _) =>
-                Task.FromResult(new HostedProjection(new ReactionProjection(sp.GetRequiredService<ReactionRegistry>().Runtime(reaction.Name))))));
+                Task.FromResult(new HostedProjection(new ReactionProjection(sp.GetRequiredService<ReactionRegistry>().Runtime(reaction.Name)))),
+                NotRebuiltBecause: ReactionProjection.NotRebuiltBecause(reaction.Name)));
             services.Add(descriptor);
             hosted.Descriptors[reaction.Name] = descriptor;
         }

@@ -51,7 +51,8 @@ public static class ProjectionEndpoints
                 liveStatus?.RecordsProcessed ?? 0,
                 liveStatus?.DeadLetters ?? 0,
                 versions,
-                await RebuildEndpoints.StatusAsync(registry, readModel.Name, ct)));
+                await RebuildEndpoints.StatusAsync(registry, readModel.Name, ct),
+                readModel.IsRebuildable));
         }
 
         return TypedResults.Ok(result);
@@ -60,9 +61,11 @@ public static class ProjectionEndpoints
 
 /// <summary>One read model in <c>GET /projections</c>.</summary>
 /// <param name="LiveVersion">The version readers are served from (named so everywhere in the API).</param>
+/// <param name="Rebuildable">False for a consumer hosted like a read model that is never rebuilt (a reaction: redeliver it
+/// instead); <c>POST /projections/{name}/rebuild</c> answers 409 for it.</param>
 public sealed record ReadModelStatusResponse(
     string Name, int SchemaVersion, int LiveVersion, string State, long? LagMilliseconds, long AppliedCount, int DeadLetters,
-    IReadOnlyList<ReadModelVersionResponse> Versions, RebuildStatusResponse? Rebuild)
+    IReadOnlyList<ReadModelVersionResponse> Versions, RebuildStatusResponse? Rebuild, bool Rebuildable)
 {
     /// <summary>The old name of <see cref="LiveVersion"/>, kept for one release so that older clients keep working.</summary>
     [Obsolete("Use liveVersion; activeVersion is an alias kept for one release.")]

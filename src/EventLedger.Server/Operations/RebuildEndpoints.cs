@@ -51,6 +51,7 @@ public static class RebuildEndpoints
     private static async Task<IResult> Start(string name, bool? restart, string? source, IServiceProvider services, ReadModelVersionRegistry registry, CancellationToken ct)
     {
         if (!Known(services, name)) return UnknownReadModel(name);
+        if (Hosted(services, name)?.NotRebuiltBecause is { } reason) return NotRebuilt(reason);
         if (services.GetService<RebuildEngine>() is not { } engine)
         {
             return TypedResults.Problem("This server does not run the projection host; start the rebuild on one that does.", statusCode: StatusCodes.Status503ServiceUnavailable);
@@ -61,6 +62,10 @@ public static class RebuildEndpoints
             var record = await engine.StartRebuildAsync(name, restart ?? false, ct, source);
             var live = (await registry.GetPointerAsync(name, ct)).LiveVersion;
             return TypedResults.Accepted($"/projections/{name}/rebuild", RebuildStatusResponse.From(record, live));
+        }
+        catch (NotRebuildableException ex)
+        {
+            return NotRebuilt(ex.Message);
         }
         catch (RebuildConflictException ex)
         {
@@ -111,8 +116,13 @@ public static class RebuildEndpoints
         return RebuildStatusResponse.From(latest, live);
     }
 
-    private static bool Known(IServiceProvider services, string name) =>
-        services.GetServices<HostedReadModel>().Any(r => r.Name == name);
+    private static bool Known(IServiceProvider services, string name) => Hosted(services, name) is not null;
+
+    private static HostedReadModel? Hosted(IServiceProvider services, string name) =>
+        services.GetServices<HostedReadModel>().FirstOrDefault(r => r.Name == name);
+
+    private static IResult NotRebuilt(string reason) =>
+        TypedResults.Problem(reason, statusCode: StatusCodes.Status409Conflict, title: "Not rebuilt");
 
     private static IResult UnknownReadModel(string name) =>
         TypedResults.Problem($"No read model is named '{name}'.", statusCode: StatusCodes.Status404NotFound, title: "Unknown read model");

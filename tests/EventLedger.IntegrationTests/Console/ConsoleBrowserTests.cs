@@ -49,11 +49,14 @@ public sealed class ConsoleBrowserTests(StackFixture stack, ConsoleFixture conso
         Assert.Equal("live", page.Text("#connection"));
         Assert.Contains("owner", page.Field("invoice-transactions", "shards"), StringComparison.Ordinal);
 
-        // A reaction's row: listed like a read model, and a rebuild from it is refused with the server's reason.
-        page.Click($"#read-model-rows tr[data-read-model='{ZeroAmountAlertsReaction.Name}'] button[data-action='rebuild']");
-        await page.UntilAsync(() => page.Text("#messages").Contains($"Could not start a rebuild of {ZeroAmountAlertsReaction.Name}", StringComparison.Ordinal),
-            "the page to report the refused rebuild of the reaction");
-        Assert.Contains("is a reaction", page.Text("#messages"), StringComparison.Ordinal);
+        // A reaction's row: listed like a read model, but never rebuilt (the server refuses it), so it offers no Rebuild and
+        // says how to send its messages again; a read model's row keeps its Rebuild button.
+        var reactionRebuild = $"#read-model-rows tr[data-read-model='{ZeroAmountAlertsReaction.Name}'] button[data-action='rebuild']";
+        await page.UntilAsync(() => page.Field(ZeroAmountAlertsReaction.Name, "rebuild").Contains("not rebuilt", StringComparison.Ordinal),
+            "the reaction's row to say it is not rebuilt");
+        Assert.False(page.Visible(reactionRebuild), "the reaction's row offers a Rebuild button");
+        Assert.Contains("reactions redeliver", page.Field(ZeroAmountAlertsReaction.Name, "rebuild"), StringComparison.Ordinal);
+        Assert.True(page.Visible("#read-model-rows tr[data-read-model='invoice-transactions'] button[data-action='rebuild']"), "invoice-transactions offers no Rebuild button");
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.ProjectionHost.Hosting;
+using EventLedger.ProjectionHost.Rebuilds;
 using EventLedger.Projections.Reactions.PaymentRequests;
 using EventLedger.Projections.Reactions.ZeroAmountAlerts;
 using static EventLedger.IntegrationTests.Reactions.ReactionsTestApp;
@@ -225,10 +226,15 @@ public sealed class WebhookReactionTests(StackFixture stack)
         var projections = await app.Http.GetFromJsonAsync<JsonElement>("/projections");
         Assert.Contains(PaymentRequestsReaction.Name, projections.EnumerateArray().Select(p => p.GetProperty("name").GetString()));
         Assert.DoesNotContain(ZeroAmountAlertsReaction.Name, projections.EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.False(projections.EnumerateArray().Single(p => p.GetProperty("name").GetString() == PaymentRequestsReaction.Name).GetProperty("rebuildable").GetBoolean());
+        Assert.All(projections.EnumerateArray().Where(p => p.GetProperty("name").GetString() != PaymentRequestsReaction.Name),
+            p => Assert.True(p.GetProperty("rebuildable").GetBoolean(), p.GetProperty("name").GetString()));
 
         var rebuild = await app.Http.PostAsync($"/projections/{PaymentRequestsReaction.Name}/rebuild", null);
         Assert.Equal(HttpStatusCode.Conflict, rebuild.StatusCode);
         Assert.Contains("redeliver", (await rebuild.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        // The engine refuses it too, whoever asks (not only the HTTP route).
+        await Assert.ThrowsAsync<NotRebuildableException>(() => app.Get<RebuildEngine>().StartRebuildAsync(PaymentRequestsReaction.Name, restart: false, CancellationToken.None));
         Assert.Equal(HttpStatusCode.NotFound, (await app.Http.PostAsync("/projections/nope/rebuild", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await app.Http.GetAsync("/reactions/nope")).StatusCode);
     }

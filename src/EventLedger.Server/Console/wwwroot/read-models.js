@@ -57,7 +57,8 @@ function render(entry, model, at) {
   cells.applied.textContent = number(model.appliedCount);
   cells.deadLetters.replaceChildren(el('span', { className: model.deadLetters > 0 ? 'count alert' : 'count', text: number(model.deadLetters) }));
   cells.shards.replaceChildren(shards(model.versions ?? []));
-  entry.rebuild.show(model.rebuild, at, live);
+  // A reaction is listed like a read model but never rebuilt (it would send every message again): no controls for it.
+  entry.rebuild.show(model.rebuild, at, live, model.rebuildable !== false);
 }
 
 /** The last minute of lag as a small line chart; the scale is the largest lag in view. */
@@ -117,8 +118,16 @@ function rebuildCell(entry, onMessage) {
   restart.addEventListener('click', () => act('POST', restart, 'Started over the rebuild of', 'start over the rebuild of', '?restart=true'));
   cancel.addEventListener('click', () => act('DELETE', cancel, 'Cancelled the rebuild of', 'cancel the rebuild of'));
 
-  function show(rebuild, at, liveVersion) {
+  function show(rebuild, at, liveVersion, rebuildable = true) {
+    if (!rebuildable) {
+      start.hidden = restart.hidden = cancel.hidden = bar.hidden = true;
+      label.textContent = 'not rebuilt';
+      detail.textContent = `a reaction: redeliver its messages instead (eventledger reactions redeliver ${entry.name} --from …)`;
+      return;
+    }
+
     current = rebuild ?? null;
+    start.hidden = false;
     const running = rebuild?.state === 'running';
     // A cancelled or failed rebuild resumes from its saved progress, or starts over (?restart=true).
     const stopped = rebuild?.state === 'cancelled' || rebuild?.state === 'failed';

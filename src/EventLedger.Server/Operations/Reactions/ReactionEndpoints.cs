@@ -58,16 +58,6 @@ public static class ReactionEndpoints
             .Produces<RedeliveryResponse>()
             .Problem(StatusCodes.Status404NotFound, UnknownRedeliveryDescription);
 
-        // A reaction is hosted like a read model, so the rebuild route would take it; a rebuild would send every message
-        // again under a new subscription. This route is tried first (Order -1) and only for reaction names (the policy).
-        var registry = app.ServiceProvider.GetService<ReactionRegistry>();
-        if (registry is not null)
-        {
-            var pattern = RoutePatternFactory.Parse("/projections/{name}/rebuild", defaults: null, parameterPolicies: new { name = new ReactionNamePolicy(registry) });
-            // Not a route of its own for clients: the document describes this 409 under POST /projections/{name}/rebuild.
-            app.Map(pattern, RefuseRebuild).WithMetadata(new HttpMethodMetadata(["POST"])).WithOrder(-1).ExcludeFromDescription();
-        }
-
         return app;
     }
 
@@ -130,13 +120,6 @@ public static class ReactionEndpoints
         return TypedResults.Ok(RedeliveryResponse.Of(run));
     }
 
-    private static IResult RefuseRebuild(string name) => TypedResults.Problem(
-        $"'{name}' is a reaction: it sends messages to another system and has no store to rebuild. A rebuild would send every message " +
-        $"again under a new subscription. To send messages again, redeliver them from the event store: " +
-        $"POST /reactions/{name}/redeliveries {{\"from\": \"2026-12-01T00:00:00Z\"}} (CLI: eventledger reactions redeliver {name} --from …).",
-        statusCode: StatusCodes.Status409Conflict,
-        title: "Reactions are not rebuilt");
-
     private static async Task<ReactionStatusResponse> StatusAsync(ReactionRegistry registry, ConfiguredReaction reaction, IServiceProvider services, CancellationToken ct)
     {
         var declaration = reaction.Declaration;
@@ -172,11 +155,4 @@ public static class ReactionEndpoints
 
     private static IResult Off(ConfiguredReaction reaction) =>
         TypedResults.Problem($"Reaction '{reaction.Name}' is off: it has no sink (set Reactions:{reaction.Section}:Sink).", statusCode: StatusCodes.Status409Conflict, title: "Reaction is off");
-
-    /// <summary>Matches route values that name a reaction.</summary>
-    private sealed class ReactionNamePolicy(ReactionRegistry registry) : IRouteConstraint
-    {
-        public bool Match(HttpContext? httpContext, IRouter? route, string routeKey, RouteValueDictionary values, RouteDirection routeDirection) =>
-            values.TryGetValue(routeKey, out var value) && value is string name && registry.Find(name) is not null;
-    }
 }
