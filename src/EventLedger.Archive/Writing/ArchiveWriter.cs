@@ -161,9 +161,11 @@ internal sealed partial class ArchiveWriter : IProjection, IBufferedPositions, I
     private ShardBuffer BufferOf(string subscription, string shardId) =>
         _buffers.GetOrAdd((subscription, shardId), static key => new ShardBuffer(key.Subscription, key.Shard));
 
+    // Read without the buffer's gate by the interval flusher (then again under it), so a store on the batch path may empty
+    // the buffer in between: a buffer without an opening time is not due.
     private bool IsDue(ShardBuffer buffer) =>
-        buffer.Events.Count > 0 &&
-        (buffer.Bytes >= _settings.BufferSizeBytes || _time.GetElapsedTime(buffer.OpenedAt!.Value) >= _settings.BufferInterval);
+        buffer.OpenedAt is { } openedAt && buffer.Events.Count > 0 &&
+        (buffer.Bytes >= _settings.BufferSizeBytes || _time.GetElapsedTime(openedAt) >= _settings.BufferInterval);
 
     /// <summary>
     /// Stores the buffer as one object and commits the shard's position to its end (the caller holds the buffer's gate).
