@@ -10,7 +10,23 @@ namespace EventLedger.Streams.Client;
 /// signed by <see cref="SigV4Signer"/> and bounded by a timeout. A timeout or an endpoint that cannot be reached becomes
 /// the client's own exception; any answer, success or error, goes back to the client to read.
 /// </summary>
-public sealed class SignedAwsSender : IDisposable
+/// <param name="serviceName">The service as error messages name it, e.g. "SNS".</param>
+/// <param name="endpoint">Where every request is POSTed.</param>
+/// <param name="region">The region in the signature.</param>
+/// <param name="signingService">The SigV4 service name, e.g. "sns" or "dynamodb".</param>
+/// <param name="credentials">Null: the SDK's default chain, resolved on first use.</param>
+/// <param name="timeout">Per request, from sending to the whole answer read.</param>
+/// <param name="transportError">The client's exception for a timeout or an unreachable endpoint (message, cause).</param>
+/// <param name="httpClient">Null: the process-wide client.</param>
+public sealed class SignedAwsSender(
+    string serviceName,
+    Uri endpoint,
+    string region,
+    string signingService,
+    AWSCredentials? credentials,
+    TimeSpan timeout,
+    Func<string, Exception, Exception> transportError,
+    HttpClient? httpClient = null) : IDisposable
 {
     private static readonly HttpClient SharedHttp = new(new SocketsHttpHandler
     {
@@ -22,75 +38,42 @@ public sealed class SignedAwsSender : IDisposable
         Timeout = Timeout.InfiniteTimeSpan,
     };
 
-    private readonly string _serviceName;
-    private readonly string _region;
-    private readonly string _signingService;
-    private readonly TimeSpan _timeout;
-    private readonly Func<string, Exception, Exception> _transportError;
-    private readonly HttpClient _http;
+    private readonly HttpClient _http = httpClient ?? SharedHttp;
     private readonly SemaphoreSlim _credentialsGate = new(1, 1);
-    private AWSCredentials? _credentials;
+    private AWSCredentials? _credentials = credentials;
 
-    /// <param name="serviceName">The service as error messages name it, e.g. "SNS".</param>
-    /// <param name="endpoint">Where every request is POSTed.</param>
-    /// <param name="region">The region in the signature.</param>
-    /// <param name="signingService">The SigV4 service name, e.g. "sns" or "dynamodb".</param>
-    /// <param name="credentials">Null: the SDK's default chain, resolved on first use.</param>
-    /// <param name="timeout">Per request, from sending to the whole answer read.</param>
-    /// <param name="transportError">The client's exception for a timeout or an unreachable endpoint (message, cause).</param>
-    /// <param name="httpClient">Null: the process-wide client.</param>
-    public SignedAwsSender(
-        string serviceName,
-        Uri endpoint,
-        string region,
-        string signingService,
-        AWSCredentials? credentials,
-        TimeSpan timeout,
-        Func<string, Exception, Exception> transportError,
-        HttpClient? httpClient = null)
-    {
-        _serviceName = serviceName;
-        Endpoint = endpoint;
-        _region = region;
-        _signingService = signingService;
-        _credentials = credentials;
-        _timeout = timeout;
-        _transportError = transportError;
-        _http = httpClient ?? SharedHttp;
-    }
-
-    public Uri Endpoint { get; }
+    public Uri Endpoint => endpoint;
 
     /// <summary>POSTs <paramref name="body"/>, signed, and returns the answer, whatever its status.</summary>
     /// <param name="operation">The operation, for error messages.</param>
     /// <param name="target">The X-Amz-Target of a JSON protocol call; null for a Query protocol (form) call.</param>
     public async Task<SignedAwsAnswer> SendAsync(string operation, byte[] body, string contentType, string? target, CancellationToken cancellationToken)
     {
-        var credentials = await (await GetCredentialsAsync(cancellationToken)).GetCredentialsAsync();
-        using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new ByteArrayContent(body) };
+        var signingCredentials = await (await GetCredentialsAsync(cancellationToken)).GetCredentialsAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ByteArrayContent(body) };
         request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         if (target is not null)
         {
             request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
         }
 
-        SigV4Signer.Sign(request, body, contentType, target, credentials, _region, _signingService, DateTime.UtcNow);
+        SigV4Signer.Sign(request, body, contentType, target, signingCredentials, region, signingService, DateTime.UtcNow);
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_timeout);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
         try
         {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, deadline.Token);
             var requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault() : null;
             return new SignedAwsAnswer(response.StatusCode, await response.Content.ReadAsByteArrayAsync(cancellationToken), requestId);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw _transportError($"{_serviceName} {operation} timed out after {_timeout}.", ex);
+            throw transportError($"{serviceName} {operation} timed out after {timeout}.", ex);
         }
         catch (HttpRequestException ex)
         {
-            throw _transportError($"{_serviceName} {operation} failed to reach {Endpoint}: {ex.Message}", ex);
+            throw transportError($"{serviceName} {operation} failed to reach {endpoint}: {ex.Message}", ex);
         }
     }
 
