@@ -93,6 +93,42 @@ internal sealed class ChildProcess : IDisposable
 
     public bool Signal(int signal) => !_process.HasExited && Native.Signal(Id, signal);
 
+    /// <summary>
+    /// Polls <paramref name="answers"/> every 50 ms until the server answers (true) or its process exits first (false).
+    /// After <paramref name="timeout"/> (counted by <paramref name="stopwatch"/>, which started with the start-up) it
+    /// throws, saying that the server did not <paramref name="notAnswered"/> and what it printed last.
+    /// </summary>
+    /// <param name="notAnswered">What the server did not do, e.g. "answer on port 8000".</param>
+    public async Task<bool> WaitUntilAnsweringAsync(
+        Func<CancellationToken, Task<bool>> answers,
+        string notAnswered,
+        Stopwatch stopwatch,
+        TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (HasExited)
+            {
+                return false;
+            }
+
+            if (await answers(cancellationToken))
+            {
+                return true;
+            }
+
+            if (stopwatch.Elapsed > timeout)
+            {
+                throw new EmbeddedStackException(
+                    $"{Component} did not {notAnswered} within {timeout.TotalSeconds:0} s. Its output:{Environment.NewLine}{RecentOutput}");
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
     public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
 
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)

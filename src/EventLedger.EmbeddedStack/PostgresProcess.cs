@@ -16,7 +16,6 @@ internal sealed class PostgresProcess : IAsyncDisposable
     public const string Component = "PostgreSQL";
     public const string Database = "eventledger";
     private const string Superuser = PostgresCluster.Superuser;
-    private const int MaxAttempts = 3;
     private const int MaxUnixSocketPath = 100; // sun_path is 108 bytes, minus "/.s.PGSQL.NNNNN"
 
     private readonly ChildProcess _process;
@@ -48,20 +47,20 @@ internal sealed class PostgresProcess : IAsyncDisposable
         try
         {
             await PostgresCluster.CreateAsync(bin, directory, user, logger, cancellationToken);
-            for (var attempt = 1; ; attempt++)
+            return await FreePort.StartServerAsync<PostgresProcess>(Component, "accepted connections", logger, async port =>
             {
-                var port = FreePort.Pick();
                 var child = ChildProcess.Start(Component, Path.Combine(bin, "postgres"), ServerArguments(directory, port), logger, directory.Root, user.Prefix);
                 var started = new PostgresProcess(child, directory, port, logger);
                 try
                 {
                     // Orphaned, the cluster is deleted anyway: immediate shutdown (QUIT) skips the checkpoint.
                     child.GuardAgainstOrphaning("QUIT", directory.Root);
-                    if (await WaitUntilReadyAsync(child, port, stopwatch, timeout, cancellationToken))
+                    var probe = BuildConnectionString(port, "postgres", probe: true);
+                    if (await child.WaitUntilAnsweringAsync(c => AcceptsConnectionsAsync(child, probe, c), $"accept connections on port {port}", stopwatch, timeout, cancellationToken))
                     {
                         await CreateDatabaseAsync(port, cancellationToken);
                         Log.Ready(logger, Component, $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", stopwatch.ElapsedMilliseconds);
-                        return started;
+                        return (started, child);
                     }
                 }
                 catch
@@ -70,17 +69,10 @@ internal sealed class PostgresProcess : IAsyncDisposable
                     throw;
                 }
 
-                // Exited before accepting connections: retry a port race, report anything else. Keep the cluster.
+                // Exited before accepting connections: stop it but keep the cluster for the next attempt.
                 await started.StopServerAsync();
-                if (attempt < MaxAttempts && child.OutputContains("Address already in use"))
-                {
-                    Log.PortRace(logger, Component, port, attempt + 1);
-                    continue;
-                }
-
-                throw new EmbeddedStackException(
-                    $"{Component} exited with code {child.ExitCode} before it accepted connections on port {port}. Its output:{Environment.NewLine}{child.RecentOutput}");
-            }
+                return (null, child);
+            });
         }
         catch
         {
@@ -109,43 +101,27 @@ internal sealed class PostgresProcess : IAsyncDisposable
         ];
     }
 
-    /// <returns>True once a connection opens; false if the server exited first.</returns>
-    private static async Task<bool> WaitUntilReadyAsync(ChildProcess child, int port, Stopwatch stopwatch, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <returns>True once a connection opens; false while it cannot (yet), or once the server exited.</returns>
+    private static async Task<bool> AcceptsConnectionsAsync(ChildProcess child, string probe, CancellationToken cancellationToken)
     {
-        var probe = BuildConnectionString(port, "postgres", probe: true);
-        while (true)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (child.HasExited)
-            {
-                return false;
-            }
-
-            try
-            {
-                await using var connection = new NpgsqlConnection(probe);
-                await connection.OpenAsync(cancellationToken);
-                return true;
-            }
-            catch (NpgsqlException) when (!child.HasExited)
-            {
-                // Not listening yet, or "the database system is starting up" (57P03).
-            }
-            catch (SocketException) when (!child.HasExited)
-            {
-            }
-            catch (Exception) when (child.HasExited)
-            {
-                return false;
-            }
-
-            if (stopwatch.Elapsed > timeout)
-            {
-                throw new EmbeddedStackException(
-                    $"{Component} did not accept connections on port {port} within {timeout.TotalSeconds:0} s. Its output:{Environment.NewLine}{child.RecentOutput}");
-            }
-
-            await Task.Delay(50, cancellationToken);
+            await using var connection = new NpgsqlConnection(probe);
+            await connection.OpenAsync(cancellationToken);
+            return true;
+        }
+        catch (NpgsqlException) when (!child.HasExited)
+        {
+            // Not listening yet, or "the database system is starting up" (57P03).
+            return false;
+        }
+        catch (SocketException) when (!child.HasExited)
+        {
+            return false;
+        }
+        catch (Exception) when (child.HasExited)
+        {
+            return false;
         }
     }
 

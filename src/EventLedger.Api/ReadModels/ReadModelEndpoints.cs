@@ -87,43 +87,41 @@ public static class ReadModelEndpoints
             r.Document is null ? null : JsonDocument.Parse(r.Document).RootElement.Clone(), r.UpdatedAt, r.LastAppliedVersion)).ToList());
     }
 
-    private static async Task<Results<Ok<List<CountryCountsResponse>>, NotFound<ProblemDetails>, ProblemHttpResult, ValidationProblem>> GetCountries(
-        string invoiceNumber, long? minVersion, int? waitMs, ReadModelReader reader, CancellationToken ct)
-    {
-        if (Invalid(invoiceNumber, minVersion, waitMs) is { } invalid) return invalid;
-        var queries = await reader.RowsAsync<CountryCountsRow>(CountryCountsProjection.ProjectionName, ct);
-        IReadOnlyList<CountryCountsRow> rows = [];
-        if (!await reader.WaitAsync(CountryCountsProjection.ProjectionName, invoiceNumber, minVersion, waitMs,
-                async c => MaxVersion(rows = await queries.ListAsync(invoiceNumber, cancellationToken: c), r => r.LastAppliedVersion), ct))
-        {
-            return NotCaughtUp(CountryCountsProjection.ProjectionName, invoiceNumber, minVersion!.Value, MaxVersion(rows, r => r.LastAppliedVersion));
-        }
+    private static Task<Results<Ok<List<CountryCountsResponse>>, NotFound<ProblemDetails>, ProblemHttpResult, ValidationProblem>> GetCountries(
+        string invoiceNumber, long? minVersion, int? waitMs, ReadModelReader reader, CancellationToken ct) =>
+        GetInvoiceRowsAsync<CountryCountsRow, CountryCountsResponse>(CountryCountsProjection.ProjectionName, invoiceNumber, minVersion, waitMs, reader,
+            r => r.LastAppliedVersion,
+            r => new CountryCountsResponse(r.InvoiceNumber, r.Country, r.Verifier, r.TransactionCount, r.VerifiedTransactionCount, r.LastAppliedVersion), ct);
 
-        rows = await queries.ListAsync(invoiceNumber, cancellationToken: ct);
-        return rows.Count == 0
-            ? UnknownInvoice(invoiceNumber)
-            : TypedResults.Ok(rows.Select(r => new CountryCountsResponse(r.InvoiceNumber, r.Country, r.Verifier, r.TransactionCount, r.VerifiedTransactionCount, r.LastAppliedVersion)).ToList());
-    }
-
-    private static async Task<Results<Ok<List<InvoiceHistoryResponse>>, NotFound<ProblemDetails>, ProblemHttpResult, ValidationProblem>> GetHistory(
-        string invoiceNumber, long? minVersion, int? waitMs, ReadModelReader reader, CancellationToken ct)
-    {
-        if (Invalid(invoiceNumber, minVersion, waitMs) is { } invalid) return invalid;
-        var queries = await reader.RowsAsync<InvoiceHistoryRow>(InvoiceHistoryProjection.ProjectionName, ct);
-        IReadOnlyList<InvoiceHistoryRow> rows = [];
-        if (!await reader.WaitAsync(InvoiceHistoryProjection.ProjectionName, invoiceNumber, minVersion, waitMs,
-                async c => MaxVersion(rows = await queries.ListAsync(invoiceNumber, cancellationToken: c), r => r.Version), ct))
-        {
-            return NotCaughtUp(InvoiceHistoryProjection.ProjectionName, invoiceNumber, minVersion!.Value, MaxVersion(rows, r => r.Version));
-        }
-
-        rows = await queries.ListAsync(invoiceNumber, cancellationToken: ct);
-        return rows.Count == 0
-            ? UnknownInvoice(invoiceNumber)
-            : TypedResults.Ok(rows.Select(r => new InvoiceHistoryResponse(r.InvoiceNumber, r.Version, r.EventId, r.EventType, r.SchemaVersion,
+    private static Task<Results<Ok<List<InvoiceHistoryResponse>>, NotFound<ProblemDetails>, ProblemHttpResult, ValidationProblem>> GetHistory(
+        string invoiceNumber, long? minVersion, int? waitMs, ReadModelReader reader, CancellationToken ct) =>
+        GetInvoiceRowsAsync<InvoiceHistoryRow, InvoiceHistoryResponse>(InvoiceHistoryProjection.ProjectionName, invoiceNumber, minVersion, waitMs, reader,
+            r => r.Version,
+            r => new InvoiceHistoryResponse(r.InvoiceNumber, r.Version, r.EventId, r.EventType, r.SchemaVersion,
                 JsonDocument.Parse(r.Payload).RootElement.Clone(),
                 new HistoryMetadataResponse(r.Metadata.CommandId, r.Metadata.CorrelationId, r.Metadata.CausationId, r.Metadata.Actor),
-                r.RecordedAt)).ToList());
+                r.RecordedAt), ct);
+
+    /// <summary>
+    /// All of an invoice's rows in a read model keyed by invoice (countries, history): first waited for until
+    /// <paramref name="minVersion"/> is applied (the highest <paramref name="version"/> of the rows), 404 when there are none.
+    /// </summary>
+    private static async Task<Results<Ok<List<TResponse>>, NotFound<ProblemDetails>, ProblemHttpResult, ValidationProblem>> GetInvoiceRowsAsync<TRow, TResponse>(
+        string readModel, string invoiceNumber, long? minVersion, int? waitMs, ReadModelReader reader,
+        Func<TRow, long> version, Func<TRow, TResponse> toResponse, CancellationToken ct)
+        where TRow : class
+    {
+        if (Invalid(invoiceNumber, minVersion, waitMs) is { } invalid) return invalid;
+        var queries = await reader.RowsAsync<TRow>(readModel, ct);
+        IReadOnlyList<TRow> rows = [];
+        if (!await reader.WaitAsync(readModel, invoiceNumber, minVersion, waitMs,
+                async c => MaxVersion(rows = await queries.ListAsync(invoiceNumber, cancellationToken: c), version), ct))
+        {
+            return NotCaughtUp(readModel, invoiceNumber, minVersion!.Value, MaxVersion(rows, version));
+        }
+
+        rows = await queries.ListAsync(invoiceNumber, cancellationToken: ct);
+        return rows.Count == 0 ? UnknownInvoice(invoiceNumber) : TypedResults.Ok(rows.Select(toResponse).ToList());
     }
 
     private static long MaxVersion<T>(IReadOnlyList<T> rows, Func<T, long> version) => rows.Count == 0 ? 0 : rows.Max(version);

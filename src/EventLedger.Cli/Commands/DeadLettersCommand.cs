@@ -34,12 +34,12 @@ internal static class DeadLettersCommand
                 foreach (var d in page.GetProperty("items").EnumerateArray())
                 {
                     count++;
-                    table.AddRow(Markup.Escape(d.GetProperty("id").GetString()!), Markup.Escape(ProjectionsCommand.Str(d, "invoiceNumber") ?? "—"),
-                        ProjectionsCommand.Str(d, "version") ?? "—", Markup.Escape(ProjectionsCommand.Str(d, "eventType") ?? "—"), d.GetProperty("reason").GetString()!,
-                        d.GetProperty("attempts").ToString(), Markup.Escape(ProjectionsCommand.Str(d, "errorMessage") ?? ""));
+                    table.AddRow(Markup.Escape(d.GetProperty("id").GetString()!), Markup.Escape(ServerClient.Str(d, "invoiceNumber") ?? "—"),
+                        ServerClient.Str(d, "version") ?? "—", Markup.Escape(ServerClient.Str(d, "eventType") ?? "—"), d.GetProperty("reason").GetString()!,
+                        d.GetProperty("attempts").ToString(), Markup.Escape(ServerClient.Str(d, "errorMessage") ?? ""));
                 }
 
-                token = ProjectionsCommand.Str(page, "nextPageToken");
+                token = ServerClient.Str(page, "nextPageToken");
             }
             while (token is not null);
 
@@ -62,7 +62,7 @@ internal static class DeadLettersCommand
             if (result is null) return 1;
             if (method == HttpMethod.Post && result.Value.TryGetProperty("succeeded", out var ok) && !ok.GetBoolean())
             {
-                await parse.InvocationConfiguration.Error.WriteLineAsync($"eventledger: retry failed again: {ProjectionsCommand.Str(result.Value, "error")}; the record stays parked.");
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"eventledger: retry failed again: {ServerClient.Str(result.Value, "error")}; the record stays parked.");
                 return 1;
             }
 

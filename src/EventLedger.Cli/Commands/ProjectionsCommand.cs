@@ -31,7 +31,7 @@ internal static class ProjectionsCommand
             {
                 var shards = m.GetProperty("versions").EnumerateArray()
                     .SelectMany(v => v.GetProperty("shards").EnumerateArray().Select(s =>
-                        $"v{v.GetProperty("version")} {Short(s.GetProperty("shardId").GetString())} {s.GetProperty("state").GetString()} ({Short(Str(s, "owner"))} → {Short(Str(s, "checkpoint"))})"));
+                        $"v{v.GetProperty("version")} {Short(s.GetProperty("shardId").GetString())} {s.GetProperty("state").GetString()} ({Short(ServerClient.Str(s, "owner"))} → {Short(ServerClient.Str(s, "checkpoint"))})"));
                 table.AddRow(
                     m.GetProperty("name").GetString()!,
                     m.GetProperty("schemaVersion").ToString(),
@@ -93,68 +93,46 @@ internal static class ProjectionsCommand
         return command;
     }
 
-    private static async Task<int> WatchAsync(HttpClient http, string path, CancellationToken ct)
+    private static Task<int> WatchAsync(HttpClient http, string path, CancellationToken ct)
     {
-        JsonElement last = default;
-        try
-        {
-            await AnsiConsole.Progress()
-                .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new EventsColumn(), new RateColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .StartAsync(async progress =>
-                {
-                    var task = progress.AddTask("bulk-load", maxValue: 1);
-                    var started = DateTime.UtcNow;
-                    long firstDone = -1;
-                    while (true)
-                    {
-                        if (await ServerClient.SendAsync(http, HttpMethod.Get, path, Console.Error, ct) is not { } current) return;
-                        last = current;
-                        var done = current.GetProperty("eventsDone").GetInt64();
-                        var total = Math.Max(current.GetProperty("eventsTotal").GetInt64(), done);
-                        if (firstDone < 0) firstDone = done;
-                        var state = current.GetProperty("state").GetString();
-                        task.Description = $"{current.GetProperty("phase").GetString()} ({state})";
-                        task.MaxValue = Math.Max(total, 1);
-                        task.Value = done;
-                        EventsColumn.Text = $"{done:N0}/{total:N0} events";
-                        var seconds = (DateTime.UtcNow - started).TotalSeconds;
-                        RateColumn.Text = seconds > 0.5 ? $"{(done - firstDone) / seconds:N0} events/s" : "";
-                        if (state != "running")
-                        {
-                            task.Value = task.MaxValue;
-                            task.StopTask();
-                            return;
-                        }
-
-                        await Task.Delay(500, ct);
-                    }
-                });
-        }
-        catch (OperationCanceledException)
-        {
-            AnsiConsole.MarkupLine("[yellow]Stopped watching. The rebuild keeps running on the server:[/] 'eventledger projections rebuild NAME --status' shows it, 'eventledger projections cancel NAME' cancels it.");
-            return 0;
-        }
-
-        if (last.ValueKind != JsonValueKind.Object) return 1;
-        WriteStatus(last);
-        return last.GetProperty("state").GetString() == "completed" ? 0 : 1;
+        var started = DateTime.UtcNow;
+        long firstDone = -1;
+        return ServerJobWatch.WatchAsync(http, path, "bulk-load",
+            [new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new EventsColumn(), new RateColumn(), new RemainingTimeColumn(), new SpinnerColumn()],
+            (task, current) =>
+            {
+                var done = current.GetProperty("eventsDone").GetInt64();
+                var total = Math.Max(current.GetProperty("eventsTotal").GetInt64(), done);
+                if (firstDone < 0) firstDone = done;
+                task.Description = $"{current.GetProperty("phase").GetString()} ({current.GetProperty("state").GetString()})";
+                task.MaxValue = Math.Max(total, 1);
+                task.Value = done;
+                EventsColumn.Text = $"{done:N0}/{total:N0} events";
+                var seconds = (DateTime.UtcNow - started).TotalSeconds;
+                RateColumn.Text = seconds > 0.5 ? $"{(done - firstDone) / seconds:N0} events/s" : "";
+            },
+            "[yellow]Stopped watching. The rebuild keeps running on the server:[/] 'eventledger projections rebuild NAME --status' shows it, 'eventledger projections cancel NAME' cancels it.",
+            last =>
+            {
+                WriteStatus(last);
+                return last.GetProperty("state").GetString() == "completed" ? 0 : 1;
+            },
+            ct);
     }
 
     private static void WriteStatus(JsonElement s)
     {
         var table = new Table { Border = TableBorder.Rounded }.AddColumns("read model", "version", "live", "state", "phase", "events", "started", "finished", "error");
         table.AddRow(
-            Markup.Escape(Str(s, "name") ?? ""),
+            Markup.Escape(ServerClient.Str(s, "name") ?? ""),
             s.GetProperty("version").ToString(),
             s.GetProperty("liveVersion").ToString(),
-            Str(s, "state") ?? "",
-            Str(s, "phase") ?? "",
+            ServerClient.Str(s, "state") ?? "",
+            ServerClient.Str(s, "phase") ?? "",
             $"{s.GetProperty("eventsDone").GetInt64():N0}/{s.GetProperty("eventsTotal").GetInt64():N0}",
-            Time(Str(s, "startedAt")),
-            Time(Str(s, "finishedAt")),
-            Markup.Escape(Str(s, "error") ?? ""));
+            Time(ServerClient.Str(s, "startedAt")),
+            Time(ServerClient.Str(s, "finishedAt")),
+            Markup.Escape(ServerClient.Str(s, "error") ?? ""));
         AnsiConsole.Write(table);
     }
 
@@ -174,9 +152,6 @@ internal static class ProjectionsCommand
 
         public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) => new Markup(Markup.Escape(Text));
     }
-
-    internal static string? Str(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     private static string Short(string? s) => s is null ? "—" : s.Length <= 24 ? s : "…" + s[^20..];
 }

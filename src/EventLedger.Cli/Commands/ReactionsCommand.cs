@@ -30,17 +30,17 @@ internal static class ReactionsCommand
             foreach (var r in reactions.EnumerateArray())
             {
                 var subscription = r.GetProperty("subscription");
-                var state = ProjectionsCommand.Str(r, "state") ?? "";
+                var state = ServerClient.Str(r, "state") ?? "";
                 table.AddRow(
-                    Markup.Escape(ProjectionsCommand.Str(r, "name") ?? ""),
-                    Markup.Escape(state + (ProjectionsCommand.Str(r, "stateDetail") is { } detail ? $"\n{detail}" : "")),
-                    Markup.Escape(ProjectionsCommand.Str(r, "sink") is { } sink ? $"{sink} {ProjectionsCommand.Str(r, "target")}" : "—"),
+                    Markup.Escape(ServerClient.Str(r, "name") ?? ""),
+                    Markup.Escape(state + (ServerClient.Str(r, "stateDetail") is { } detail ? $"\n{detail}" : "")),
+                    Markup.Escape(ServerClient.Str(r, "sink") is { } sink ? $"{sink} {ServerClient.Str(r, "target")}" : "—"),
                     r.GetProperty("delivered").GetInt64().ToString("N0", CultureInfo.InvariantCulture),
                     r.GetProperty("retried").GetInt64().ToString("N0", CultureInfo.InvariantCulture),
                     r.GetProperty("failed").GetInt64().ToString("N0", CultureInfo.InvariantCulture),
                     subscription.ValueKind == JsonValueKind.Object ? subscription.GetProperty("lagMilliseconds").GetInt64().ToString("N0", CultureInfo.InvariantCulture) : "—",
                     subscription.ValueKind == JsonValueKind.Object ? subscription.GetProperty("deadLetters").ToString() : "—",
-                    Markup.Escape(ProjectionsCommand.Str(r, "lastError") ?? ""));
+                    Markup.Escape(ServerClient.Str(r, "lastError") ?? ""));
             }
 
             AnsiConsole.Write(table);
@@ -65,8 +65,8 @@ internal static class ReactionsCommand
             using var http = ServerClient.Create(parse.GetValue(url)!);
             var path = $"/reactions/{Uri.EscapeDataString(reaction)}/redeliveries";
             if (await ServerClient.SendAsync(http, HttpMethod.Post, path, parse.InvocationConfiguration.Error, ct, new { from = parse.GetValue(from) }) is not { } started) return 1;
-            var id = ProjectionsCommand.Str(started, "id")!;
-            AnsiConsole.MarkupLine($"Redelivering [bold]{Markup.Escape(reaction)}[/] from {Markup.Escape(ProjectionsCommand.Str(started, "from") ?? "")} (redelivery {id}). Ctrl-C stops watching; it keeps running on the server.");
+            var id = ServerClient.Str(started, "id")!;
+            AnsiConsole.MarkupLine($"Redelivering [bold]{Markup.Escape(reaction)}[/] from {Markup.Escape(ServerClient.Str(started, "from") ?? "")} (redelivery {id}). Ctrl-C stops watching; it keeps running on the server.");
             return await WatchAsync(http, $"{path}/{id}", ct);
         });
         return command;
@@ -81,53 +81,30 @@ internal static class ReactionsCommand
         {
             using var http = ServerClient.Create(parse.GetValue(url)!);
             if (await ServerClient.SendAsync(http, HttpMethod.Post, $"/reactions/{Uri.EscapeDataString(parse.GetValue(name)!)}/enable", parse.InvocationConfiguration.Error, ct) is not { } status) return 1;
-            AnsiConsole.MarkupLine($"{Markup.Escape(ProjectionsCommand.Str(status, "name") ?? "")}: {Markup.Escape(ProjectionsCommand.Str(status, "state") ?? "")}");
+            AnsiConsole.MarkupLine($"{Markup.Escape(ServerClient.Str(status, "name") ?? "")}: {Markup.Escape(ServerClient.Str(status, "state") ?? "")}");
             return 0;
         });
         return command;
     }
 
-    private static async Task<int> WatchAsync(HttpClient http, string path, CancellationToken ct)
-    {
-        JsonElement last = default;
-        try
-        {
-            await AnsiConsole.Progress()
-                .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
-                .StartAsync(async progress =>
-                {
-                    var task = progress.AddTask("events read", maxValue: 1);
-                    while (true)
-                    {
-                        if (await ServerClient.SendAsync(http, HttpMethod.Get, path, Console.Error, ct) is not { } current) return;
-                        last = current;
-                        var read = current.GetProperty("eventsRead").GetInt64();
-                        task.MaxValue = Math.Max(current.GetProperty("eventsTotal").GetInt64(), 1);
-                        task.Value = read;
-                        task.Description = $"{read:N0}/{current.GetProperty("eventsTotal").GetInt64():N0} events, {current.GetProperty("messagesDelivered").GetInt64():N0} messages delivered";
-                        if (ProjectionsCommand.Str(current, "state") != "running")
-                        {
-                            task.Value = task.MaxValue;
-                            task.StopTask();
-                            return;
-                        }
-
-                        await Task.Delay(500, ct);
-                    }
-                });
-        }
-        catch (OperationCanceledException)
-        {
-            AnsiConsole.MarkupLine("[yellow]Stopped watching; the redelivery keeps running on the server ('eventledger reactions status' shows it).[/]");
-            return 0;
-        }
-
-        if (last.ValueKind != JsonValueKind.Object) return 1;
-        var state = ProjectionsCommand.Str(last, "state");
-        AnsiConsole.MarkupLine($"Redelivery {Markup.Escape(state ?? "")}: {last.GetProperty("eventsRead").GetInt64():N0} events read, " +
-            $"{last.GetProperty("messagesDelivered").GetInt64():N0} messages delivered, {last.GetProperty("messagesFailed").GetInt64():N0} failed" +
-            (ProjectionsCommand.Str(last, "error") is { } error ? $" ({Markup.Escape(error)})" : ""));
-        return state == "completed" ? 0 : 1;
-    }
+    private static Task<int> WatchAsync(HttpClient http, string path, CancellationToken ct) =>
+        ServerJobWatch.WatchAsync(http, path, "events read",
+            [new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn()],
+            (task, current) =>
+            {
+                var read = current.GetProperty("eventsRead").GetInt64();
+                task.MaxValue = Math.Max(current.GetProperty("eventsTotal").GetInt64(), 1);
+                task.Value = read;
+                task.Description = $"{read:N0}/{current.GetProperty("eventsTotal").GetInt64():N0} events, {current.GetProperty("messagesDelivered").GetInt64():N0} messages delivered";
+            },
+            "[yellow]Stopped watching; the redelivery keeps running on the server ('eventledger reactions status' shows it).[/]",
+            last =>
+            {
+                var state = ServerClient.Str(last, "state");
+                AnsiConsole.MarkupLine($"Redelivery {Markup.Escape(state ?? "")}: {last.GetProperty("eventsRead").GetInt64():N0} events read, " +
+                    $"{last.GetProperty("messagesDelivered").GetInt64():N0} messages delivered, {last.GetProperty("messagesFailed").GetInt64():N0} failed" +
+                    (ServerClient.Str(last, "error") is { } error ? $" ({Markup.Escape(error)})" : ""));
+                return state == "completed" ? 0 : 1;
+            },
+            ct);
 }

@@ -53,6 +53,10 @@ internal static class ServerClient
         return http;
     }
 
+    /// <summary>A string field of a server's answer; null when it is missing or not a string.</summary>
+    public static string? Str(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
     /// <summary>Sends a request; on a non-success status writes the problem's detail to <paramref name="error"/> and returns null.</summary>
     public static async Task<JsonElement?> SendAsync(HttpClient http, HttpMethod method, string path, TextWriter error, CancellationToken ct, object? body = null)
     {

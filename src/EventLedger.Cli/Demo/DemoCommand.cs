@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EventLedger.Api.Security;
 using EventLedger.Server;
+using EventLedger.Cli.Commands;
 using EventLedger.Cli.Hosting;
 using EventLedger.Archive.Configuration;
 using EventLedger.EmbeddedStack;
@@ -118,11 +119,11 @@ internal static class DemoCommand
                 var country = expected.GetProperty("country").GetString();
                 var row = rows.EnumerateArray().FirstOrDefault(r => r.GetProperty("country").GetString() == country);
                 var ok = row.ValueKind == JsonValueKind.Object
-                    && Str(row, "verifier") == Str(expected, "verifier")
+                    && ServerClient.Str(row, "verifier") == ServerClient.Str(expected, "verifier")
                     && row.GetProperty("transactionCount").GetInt64() == expected.GetProperty("transactionCount").GetInt64()
                     && row.GetProperty("verifiedTransactionCount").GetInt64() == expected.GetProperty("verifiedTransactionCount").GetInt64();
                 if (!ok) mismatches.Add($"country-counts {byInvoice.Key}/{country}: got {row}, expected {expected}");
-                table.AddRow(byInvoice.Key, country!, Markup.Escape(Str(row, "verifier") ?? "—"),
+                table.AddRow(byInvoice.Key, country!, Markup.Escape(ServerClient.Str(row, "verifier") ?? "—"),
                     row.ValueKind == JsonValueKind.Object ? row.GetProperty("transactionCount").ToString() : "—",
                     row.ValueKind == JsonValueKind.Object ? row.GetProperty("verifiedTransactionCount").ToString() : "—", Check(ok));
             }
@@ -247,9 +248,6 @@ internal static class DemoCommand
         foreach (var c in columns) table.AddColumn(c);
         return table;
     }
-
-    private static string? Str(JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     private static string Num(decimal d) => d.ToString("0.####", CultureInfo.InvariantCulture);
 

@@ -3,22 +3,47 @@ using Amazon.DynamoDBv2.Model;
 
 namespace EventLedger.EventStore.Tables;
 
-/// <summary>Create-if-missing and wait-until-active, shared by every component that owns tables.</summary>
+/// <summary>
+/// Create-if-missing and wait-until-active, shared by every component that owns tables (the event store, the stream
+/// reader's leases and dead letters, the rebuild registry, reactions, read models).
+/// </summary>
 public static class DynamoTables
 {
+    /// <summary>Creates the table unless it exists, then waits until it is ACTIVE.</summary>
     public static async Task EnsureAsync(IAmazonDynamoDB db, CreateTableRequest request, CancellationToken ct)
     {
+        // Described first: where the tables exist, a host whose role may not create tables still starts.
         try
         {
-            await db.CreateTableAsync(request, ct);
+            if ((await db.DescribeTableAsync(request.TableName, ct)).Table.TableStatus == TableStatus.ACTIVE)
+            {
+                return;
+            }
         }
-        catch (ResourceInUseException)
+        catch (ResourceNotFoundException)
         {
-            // Another process (or an earlier run) created it: fine, wait for it below.
+            try
+            {
+                await db.CreateTableAsync(request, ct);
+            }
+            catch (ResourceInUseException)
+            {
+                // Another process created it first: fine, wait for it below.
+            }
         }
 
         await WaitUntilActiveAsync(db, request.TableName, ct);
     }
+
+    /// <summary>An on-demand table keyed by two string attributes (partition, sort), ensured as <see cref="EnsureAsync(IAmazonDynamoDB, CreateTableRequest, CancellationToken)"/> does.</summary>
+    public static Task EnsureAsync(IAmazonDynamoDB db, string table, string partitionKey, string sortKey, CancellationToken ct) =>
+        EnsureAsync(db, new CreateTableRequest
+        {
+            TableName = table,
+            BillingMode = BillingMode.PAY_PER_REQUEST,
+            AttributeDefinitions = [new(partitionKey, ScalarAttributeType.S), new(sortKey, ScalarAttributeType.S)],
+            KeySchema = [new(partitionKey, KeyType.HASH), new(sortKey, KeyType.RANGE)],
+        }, ct);
 
     public static async Task WaitUntilActiveAsync(IAmazonDynamoDB db, string table, CancellationToken ct)
     {

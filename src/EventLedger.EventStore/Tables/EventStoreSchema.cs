@@ -16,13 +16,7 @@ public static class EventStoreSchema
             KeySchema = [new("StreamId", KeyType.HASH), new("Version", KeyType.RANGE)],
             StreamSpecification = new StreamSpecification { StreamEnabled = true, StreamViewType = StreamViewType.NEW_IMAGE },
         }, ct);
-        await DynamoTables.EnsureAsync(db, new CreateTableRequest
-        {
-            TableName = tables.State,
-            BillingMode = BillingMode.PAY_PER_REQUEST,
-            AttributeDefinitions = [new("StreamId", ScalarAttributeType.S), new("Key", ScalarAttributeType.S)],
-            KeySchema = [new("StreamId", KeyType.HASH), new("Key", KeyType.RANGE)],
-        }, ct);
+        await DynamoTables.EnsureAsync(db, tables.State, "StreamId", "Key", ct);
         await DynamoTables.EnsureAsync(db, new CreateTableRequest
         {
             TableName = tables.Commands,

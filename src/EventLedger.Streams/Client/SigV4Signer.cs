@@ -9,7 +9,7 @@ namespace EventLedger.Streams.Client;
 /// here (POST, path, no query, the signed headers, the payload hash); hashing, key derivation and the Authorization
 /// value come from AWSSDK.Core's <see cref="AWS4Signer"/>.
 /// </summary>
-public static class SigV4Signer
+internal static class SigV4Signer
 {
     public const string DateHeader = "X-Amz-Date";
     public const string SecurityTokenHeader = "X-Amz-Security-Token";

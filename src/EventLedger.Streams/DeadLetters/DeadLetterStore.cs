@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using EventLedger.EventStore.Tables;
 using EventLedger.Streams.Reader;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,7 +21,7 @@ public sealed class DeadLetterStore(IAmazonDynamoDB dynamoDb, string tableName, 
     public string TableName => tableName;
 
     public Task EnsureTableAsync(CancellationToken cancellationToken) =>
-        TableBootstrap.EnsureAsync(dynamoDb, tableName, DeadLetterTableSchema.Subscription, DeadLetterTableSchema.EntryId, cancellationToken);
+        DynamoTables.EnsureAsync(dynamoDb, tableName, DeadLetterTableSchema.Subscription, DeadLetterTableSchema.EntryId, cancellationToken);
 
     public Task ParkAsync(IReadOnlyList<DeadLetter> deadLetters, CancellationToken cancellationToken) =>
         Parallel.ForEachAsync(deadLetters, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, ParkOneAsync);

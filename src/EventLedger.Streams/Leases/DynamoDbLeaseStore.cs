@@ -1,6 +1,7 @@
 using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using EventLedger.EventStore.Tables;
 
 namespace EventLedger.Streams.Leases;
 
@@ -15,7 +16,7 @@ public sealed class DynamoDbLeaseStore(IAmazonDynamoDB dynamoDb, string tableNam
     public string TableName => tableName;
 
     public Task EnsureTableAsync(CancellationToken cancellationToken) =>
-        TableBootstrap.EnsureAsync(dynamoDb, tableName, LeaseTableSchema.Subscription, LeaseTableSchema.ShardId, cancellationToken);
+        DynamoTables.EnsureAsync(dynamoDb, tableName, LeaseTableSchema.Subscription, LeaseTableSchema.ShardId, cancellationToken);
 
     public async Task<IReadOnlyList<Lease>> ListAsync(string subscription, CancellationToken cancellationToken)
     {

@@ -4,9 +4,6 @@ using System.Text.Json;
 using EventLedger.Api.ReadModels;
 using EventLedger.Domain.Invoices;
 using EventLedger.EventStore;
-using EventLedger.EventStore.Append;
-using EventLedger.EventStore.Events;
-using EventLedger.EventStore.Tables;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.ProjectionHost.Processing;
 using EventLedger.Projections.DynamoDb;
@@ -14,7 +11,6 @@ using EventLedger.Projections;
 using EventLedger.Projections.Common;
 using EventLedger.Projections.Contracts;
 using EventLedger.Projections.InvoiceTotals;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EventLedger.IntegrationTests.Api;
 
@@ -30,13 +26,7 @@ public sealed class ReadYourWritesSignalTests(StackFixture stack)
     [Fact]
     public async Task A_waiting_read_returns_once_the_version_is_published_as_applied_without_polling()
     {
-        var prefix = StackFixture.NewPrefix("ryw");
-        var tables = new EventStoreTables(prefix);
-        await EventStoreSchema.EnsureCreatedAsync(stack.DynamoDb, tables, default);
-        var store = new InvoiceEventStore(stack.DynamoDb, tables, TimeProvider.System, NullLogger<InvoiceEventStore>.Instance);
-        var table = new ReadModelTable(prefix, InvoiceTotalsProjection.ProjectionName, 1);
-        var projection = await CreateTotalsAsync(table);
-        var queries = new DynamoDbRows<InvoiceTotalsRow>(stack.DynamoDb, table.TableName);
+        var (store, table, projection, queries) = await ArrangeAsync("ryw");
         await AppendAsync(store, "SIG-1", "t1", 10m);
         await AppendAsync(store, "SIG-1", "t2", 5m);
         var events = await store.ReadStreamAsync("SIG-1").ToListAsync();
@@ -83,13 +73,7 @@ public sealed class ReadYourWritesSignalTests(StackFixture stack)
     [Fact]
     public async Task Without_a_publisher_in_the_process_the_wait_polls_the_rows()
     {
-        var prefix = StackFixture.NewPrefix("rywp");
-        var tables = new EventStoreTables(prefix);
-        await EventStoreSchema.EnsureCreatedAsync(stack.DynamoDb, tables, default);
-        var store = new InvoiceEventStore(stack.DynamoDb, tables, TimeProvider.System, NullLogger<InvoiceEventStore>.Instance);
-        var table = new ReadModelTable(prefix, InvoiceTotalsProjection.ProjectionName, 1);
-        var projection = await CreateTotalsAsync(table);
-        var queries = new DynamoDbRows<InvoiceTotalsRow>(stack.DynamoDb, table.TableName);
+        var (store, table, projection, queries) = await ArrangeAsync("rywp");
         await AppendAsync(store, "SIG-2", "t1", 7m);
         var events = await store.ReadStreamAsync("SIG-2").ToListAsync();
 
@@ -138,17 +122,17 @@ public sealed class ReadYourWritesSignalTests(StackFixture stack)
         Assert.Contains($"it is at {version}", detail, StringComparison.Ordinal);
     }
 
-    private static async Task AppendAsync(InvoiceEventStore store, string invoice, string transactionId, decimal amount)
-    {
-        var loaded = await store.LoadAsync(invoice, transactionId, null, default);
-        var events = InvoiceDecider.Decide(loaded.Context, new RecordTransaction(invoice, transactionId, amount, "USD", "USA", Day, null));
-        await store.AppendAsync(new AppendRequest(loaded.Context, events, EventMetadata.New(), null, null), default);
-    }
+    private static Task AppendAsync(InvoiceEventStore store, string invoice, string transactionId, decimal amount) =>
+        store.DecideAndAppendAsync(new RecordTransaction(invoice, transactionId, amount, "USD", "USA", Day, null));
 
-    private async Task<EventLedger.Projections.Contracts.IProjection> CreateTotalsAsync(ReadModelTable table)
+    /// <summary>An event store and an invoice-totals v1 table under a new prefix: the projection that writes it and its rows.</summary>
+    private async Task<(InvoiceEventStore Store, ReadModelTable Table, IProjection Projection, DynamoDbRows<InvoiceTotalsRow> Rows)> ArrangeAsync(string name)
     {
+        var prefix = StackFixture.NewPrefix(name);
+        var store = await stack.EventStoreAsync(prefix);
+        var table = new ReadModelTable(prefix, InvoiceTotalsProjection.ProjectionName, 1);
         var readModel = new InvoiceTotalsProjection();
         await readModel.Table(table.TableName).CreateIfNotExistsAsync(stack.DynamoDb, CancellationToken.None);
-        return readModel.CreateProjection(stack.DynamoDb, table.TableName);
+        return (store, table, readModel.CreateProjection(stack.DynamoDb, table.TableName), new DynamoDbRows<InvoiceTotalsRow>(stack.DynamoDb, table.TableName));
     }
 }

@@ -1,14 +1,10 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EventLedger.Api.Security;
 using EventLedger.Archive.Format;
 using EventLedger.EmbeddedStack;
-using EventLedger.EventStore;
-using EventLedger.EventStore.Tables;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.IntegrationTests.Rebuild;
-using Microsoft.Extensions.Logging.Abstractions;
 using static EventLedger.IntegrationTests.Archive.ArchiveTestSupport;
 
 namespace EventLedger.IntegrationTests.Archive;
@@ -26,9 +22,7 @@ public sealed class ArchiveHostKillTests(StackFixture stack)
     {
         var prefix = StackFixture.NewPrefix("ar-kill");
         var directory = NewDirectory("kill");
-        var tables = new EventStoreTables(prefix);
-        await EventStoreSchema.EnsureCreatedAsync(stack.DynamoDb, tables, default);
-        var store = new InvoiceEventStore(stack.DynamoDb, tables, TimeProvider.System, NullLogger<InvoiceEventStore>.Instance);
+        var store = await stack.EventStoreAsync(prefix);
         var day = new DateOnly(2030, 5, 1);
         var appended = await AppendAsync(store, Mix("K1", invoices: 6, transactionsEach: 20, day));
 
@@ -36,7 +30,7 @@ public sealed class ArchiveHostKillTests(StackFixture stack)
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
         // The child serves with this checkout's local signing key, as the CLI's operator commands do.
         http.DefaultRequestHeaders.Authorization = LocalTokenIssuer.FromEnvironment()!.Bearer("archive-kill-test", [LedgerScopes.Operate], TimeSpan.FromHours(1));
-        using (var first = StartHost(prefix, directory, port, interval: "900", size: "8KB"))
+        await using (var first = StartHost(prefix, directory, port, interval: "900"))
         {
             // Some objects stored (the size was reached) and the rest delivered into the buffer, which only the interval
             // (15 minutes) would store: the kill comes with events in the buffer.
@@ -50,13 +44,11 @@ public sealed class ArchiveHostKillTests(StackFixture stack)
             }, "the first host to have every event delivered to its archive", Long, () => archive?.ToString() ?? "not answering");
             var stored = (await ObjectsAsync(directory)).Sum(o => o.Events.Count);
             Assert.True(stored < appended, $"the buffer holds events at the kill ({stored} of {appended} stored)");
-            first.Kill(entireProcessTree: true);
-            await first.WaitForExitAsync();
+            await first.KillAsync();
         }
 
         appended += await AppendAsync(store, Mix("K3", invoices: 4, transactionsEach: 10, day));
-        using var second = StartHost(prefix, directory, port, interval: "1", size: "8KB");
-        try
+        await using (StartHost(prefix, directory, port, interval: "1"))
         {
             await WaitUntilArchivedAsync(http, appended, TimeSpan.FromSeconds(180));
 
@@ -70,11 +62,6 @@ public sealed class ArchiveHostKillTests(StackFixture stack)
                 .OrderBy(e => System.Numerics.BigInteger.Parse(e.From!, System.Globalization.CultureInfo.InvariantCulture)).ToList();
             Assert.Equal(ArchiveLayout.ShardStart, entries[0].From);
             Assert.All(entries.Zip(entries.Skip(1)), pair => Assert.Equal(pair.First.To, pair.Second.From));
-        }
-        finally
-        {
-            second.Kill(entireProcessTree: true);
-            await second.WaitForExitAsync();
         }
     }
 
@@ -91,28 +78,12 @@ public sealed class ArchiveHostKillTests(StackFixture stack)
         }
     }
 
-    private Process StartHost(string prefix, string directory, int port, string interval, string size)
+    /// <summary>A host with the archive alone, into <paramref name="directory"/>, storing every 8 KB or <paramref name="interval"/> seconds.</summary>
+    private HostProcess StartHost(string prefix, string directory, int port, string interval) => HostProcess.Start(stack, prefix, new Dictionary<string, string>
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "eventledger.dll"), "serve", "--role", "host", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment[EmbeddedStackOptions.DynamoDbEndpointVariable] = stack.Stack.DynamoDbEndpoint;
-        start.Environment[EmbeddedStackOptions.PostgresVariable] = stack.PostgresConnectionString;
-        start.Environment["EVENTLEDGER_TABLE_PREFIX"] = prefix;
-        start.Environment["Projections__ReadModels__0"] = "archive";
-        start.Environment["Projections__LeaseDuration"] = "00:00:03";
-        start.Environment["Projections__BatchSize"] = "20";
-        start.Environment["Archive__Directory"] = directory;
-        start.Environment["Archive__BufferInterval"] = interval;
-        start.Environment["Archive__BufferSize"] = size;
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+        ["Projections__ReadModels__0"] = "archive",
+        ["Archive__Directory"] = directory,
+        ["Archive__BufferInterval"] = interval,
+        ["Archive__BufferSize"] = "8KB",
+    }, port);
 }

@@ -4,7 +4,6 @@ using EventLedger.Archive;
 using EventLedger.Archive.Format;
 using EventLedger.Domain.Invoices;
 using EventLedger.EventStore;
-using EventLedger.EventStore.Append;
 using EventLedger.EventStore.Events;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.ProjectionHost.Hosting;
@@ -97,26 +96,8 @@ internal static class ArchiveTestSupport
     /// Decides and appends commands one after another through the event store (what the command path does), so that each
     /// invoice's events reach the stream in version order. Returns how many events were appended.
     /// </summary>
-    public static async Task<int> AppendAsync(InvoiceEventStore store, IEnumerable<InvoiceCommand> commands)
-    {
-        var appended = 0;
-        foreach (var command in commands)
-        {
-            var transaction = command switch
-            {
-                RecordTransaction r => r.TransactionId,
-                AdjustTransaction a => a.TransactionId,
-                VoidTransaction v => v.TransactionId,
-                _ => null,
-            };
-            var loaded = await store.LoadAsync(command.InvoiceNumber, transaction, null, default);
-            var events = InvoiceDecider.Decide(loaded.Context, command);
-            await store.AppendAsync(new AppendRequest(loaded.Context, events, EventMetadata.New(actor: "archive-tests"), null, null), default);
-            appended += events.Count;
-        }
-
-        return appended;
-    }
+    public static Task<int> AppendAsync(InvoiceEventStore store, IEnumerable<InvoiceCommand> commands) =>
+        store.DecideAndAppendAllAsync(commands, actor: "archive-tests");
 
     /// <summary>A mix of every command: verifiers, records in several currencies and days, adjustments, voids.</summary>
     public static IEnumerable<InvoiceCommand> Mix(string prefix, int invoices, int transactionsEach, DateOnly firstDay)

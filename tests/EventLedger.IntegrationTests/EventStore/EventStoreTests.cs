@@ -7,7 +7,6 @@ using EventLedger.EventStore.Append;
 using EventLedger.EventStore.Events;
 using EventLedger.EventStore.Tables;
 using EventLedger.IntegrationTests.Fixtures;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EventLedger.IntegrationTests.EventStore;
 
@@ -17,12 +16,7 @@ public sealed class EventStoreTests(StackFixture stack) : IAsyncLifetime
     private static readonly DateOnly Day = new(2016, 6, 6);
     private InvoiceEventStore _store = null!;
 
-    public async Task InitializeAsync()
-    {
-        var tables = new EventStoreTables(StackFixture.NewPrefix("es"));
-        await EventStoreSchema.EnsureCreatedAsync(stack.DynamoDb, tables, CancellationToken.None);
-        _store = new InvoiceEventStore(stack.DynamoDb, tables, TimeProvider.System, NullLogger<InvoiceEventStore>.Instance);
-    }
+    public async Task InitializeAsync() => _store = await stack.EventStoreAsync(StackFixture.NewPrefix("es"));
 
     public Task DisposeAsync() => Task.CompletedTask;
 

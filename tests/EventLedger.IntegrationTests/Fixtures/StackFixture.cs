@@ -1,5 +1,8 @@
 using Amazon.DynamoDBv2;
 using EventLedger.EmbeddedStack;
+using EventLedger.EventStore;
+using EventLedger.EventStore.Tables;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EventLedger.IntegrationTests.Fixtures;
 
@@ -26,6 +29,14 @@ public sealed class StackFixture : IAsyncLifetime
     {
         DynamoDb.Dispose();
         await Stack.DisposeAsync();
+    }
+
+    /// <summary>The event store's tables under <paramref name="prefix"/>, created, and the store over them.</summary>
+    public async Task<InvoiceEventStore> EventStoreAsync(string prefix)
+    {
+        var tables = new EventStoreTables(prefix);
+        await EventStoreSchema.EnsureCreatedAsync(DynamoDb, tables, CancellationToken.None);
+        return new InvoiceEventStore(DynamoDb, tables, TimeProvider.System, NullLogger<InvoiceEventStore>.Instance);
     }
 
     /// <summary>A unique table-name prefix for one test class or test.</summary>

@@ -1,16 +1,10 @@
-using System.Diagnostics;
 using EventLedger.Domain.Invoices;
-using EventLedger.EmbeddedStack;
 using EventLedger.EventStore;
-using EventLedger.EventStore.Append;
-using EventLedger.EventStore.Events;
-using EventLedger.EventStore.Tables;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.Projections.DynamoDb;
 using EventLedger.Projections.Analytics;
 using EventLedger.Projections.Common;
 using EventLedger.Projections.InvoiceTotals;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EventLedger.IntegrationTests.ProjectionHost;
 
@@ -29,24 +23,20 @@ public sealed class HostProcessKillTests(StackFixture stack)
     public async Task A_host_process_killed_mid_stream_and_restarted_applies_every_event_exactly_once()
     {
         var prefix = StackFixture.NewPrefix("kill");
-        var tables = new EventStoreTables(prefix);
-        await EventStoreSchema.EnsureCreatedAsync(stack.DynamoDb, tables, default);
-        var store = new InvoiceEventStore(stack.DynamoDb, tables, TimeProvider.System, NullLogger<InvoiceEventStore>.Instance);
+        var store = await stack.EventStoreAsync(prefix);
         await using var analytics = AnalyticsStore.Create(stack.PostgresConnectionString, AnalyticsSchemaName.For(prefix, 1));
         var queries = new AnalyticsQueries(analytics);
 
         var expectedTotal = await AppendAsync(store, 0, 150);
-        using (var first = StartHost(prefix))
+        await using (var first = StartHost(prefix))
         {
             await Probe.UntilAsync(async () => await CountAsync(queries) > 0, "the first host process to apply some events", TimeSpan.FromSeconds(60));
             expectedTotal += await AppendAsync(store, 150, 150);
-            first.Kill(entireProcessTree: true);
-            await first.WaitForExitAsync();
+            await first.KillAsync();
         }
 
         var appliedBeforeRestart = await CountAsync(queries);
-        using var second = StartHost(prefix);
-        try
+        await using (var second = StartHost(prefix))
         {
             (long Count, decimal Total) day = default;
             await Probe.UntilAsync(async () => (day = await DayAsync(queries)).Count >= 300, "the restarted host to apply all 300 events",
@@ -60,15 +50,10 @@ public sealed class HostProcessKillTests(StackFixture stack)
                 rows = [.. await Task.WhenAll(Enumerable.Range(0, 5).Select(i => totals.GetAsync($"KILL-{i}", default)))];
                 return rows.All(r => r?.LastAppliedVersion == 60);
             }, "invoice-totals to reach version 60 on every invoice", TimeSpan.FromSeconds(60),
-                () => string.Join(", ", rows.Select(r => r?.LastAppliedVersion)) + "; host log:\n" + HostLog());
+                () => string.Join(", ", rows.Select(r => r?.LastAppliedVersion)) + "; host log:\n" + second.RecentOutput);
             Assert.All(rows, r => Assert.Equal(60, r!.TransactionCount));
             Assert.Equal(expectedTotal, rows.Sum(r => r!.Total));
             Assert.All(Enumerable.Range(0, 5), i => Assert.Equal(Enumerable.Range(0, 300).Where(n => n % 5 == i).Sum(n => (n % 17) + 0.25m), rows[i]!.Total));
-        }
-        finally
-        {
-            second.Kill(entireProcessTree: true);
-            await second.WaitForExitAsync();
         }
     }
 
@@ -79,9 +64,7 @@ public sealed class HostProcessKillTests(StackFixture stack)
         {
             var amount = (i % 17) + 0.25m;
             total += amount;
-            var loaded = await store.LoadAsync($"KILL-{i % 5}", $"t{i}", null, default);
-            var events = InvoiceDecider.Decide(loaded.Context, new RecordTransaction($"KILL-{i % 5}", $"t{i}", amount, "USD", "USA", Day, null));
-            await store.AppendAsync(new AppendRequest(loaded.Context, events, EventMetadata.New(), null, null), default);
+            await store.DecideAndAppendAsync(new RecordTransaction($"KILL-{i % 5}", $"t{i}", amount, "USD", "USA", Day, null));
         }
 
         return total;
@@ -105,39 +88,6 @@ public sealed class HostProcessKillTests(StackFixture stack)
         return rows.Count == 0 ? (0, 0) : (rows[0].TransactionCount, rows[0].TotalAmount);
     }
 
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _hostLog = new();
-
-    private void Keep(string? line)
-    {
-        if (line is null) return;
-        _hostLog.Enqueue(line);
-        while (_hostLog.Count > 40 && _hostLog.TryDequeue(out _))
-        {
-        }
-    }
-
-    private string HostLog() => string.Join("\n", _hostLog);
-
-    private Process StartHost(string prefix)
-    {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "eventledger.dll"), "serve", "--role", "host", "--port", "0"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment[EmbeddedStackOptions.DynamoDbEndpointVariable] = stack.Stack.DynamoDbEndpoint;
-        start.Environment[EmbeddedStackOptions.PostgresVariable] = stack.PostgresConnectionString;
-        start.Environment["EVENTLEDGER_TABLE_PREFIX"] = prefix;
-        start.Environment["Projections__LeaseDuration"] = "00:00:03";
-        start.Environment["Projections__BatchSize"] = "20";
-        start.Environment["Projections__CheckpointInterval"] = "00:00:05";
-        var process = Process.Start(start)!;
-        // The last lines each host logged, for the failure message of a probe.
-        process.OutputDataReceived += (_, e) => Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+    private HostProcess StartHost(string prefix) =>
+        HostProcess.Start(stack, prefix, new Dictionary<string, string> { ["Projections__CheckpointInterval"] = "00:00:05" });
 }

@@ -1,14 +1,8 @@
-using System.Diagnostics;
 using System.Text.Json;
 using EventLedger.Domain.Invoices;
-using EventLedger.EmbeddedStack;
 using EventLedger.EventStore;
-using EventLedger.EventStore.Append;
-using EventLedger.EventStore.Events;
-using EventLedger.EventStore.Tables;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.Projections.Search;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace EventLedger.IntegrationTests.Search;
@@ -26,25 +20,21 @@ public sealed class SearchHostProcessKillTests(StackFixture stack)
     public async Task A_host_process_killed_mid_stream_and_restarted_leaves_every_document_as_the_commands_left_it()
     {
         var prefix = StackFixture.NewPrefix("skill");
-        var tables = new EventStoreTables(prefix);
-        await EventStoreSchema.EnsureCreatedAsync(stack.DynamoDb, tables, default);
-        var store = new InvoiceEventStore(stack.DynamoDb, tables, TimeProvider.System, NullLogger<InvoiceEventStore>.Instance);
+        var store = await stack.EventStoreAsync(prefix);
         await using var dataSource = NpgsqlDataSource.Create(stack.PostgresConnectionString);
         await using var search = new InvoiceSearchStore(dataSource, InvoiceSearchSchemaName.For(prefix, 1));
         var queries = new InvoiceSearchQueries(search);
         var expected = new Dictionary<string, decimal>(StringComparer.Ordinal);
 
         await AppendAsync(store, 0, 120, expected);
-        using (var first = StartHost(prefix))
+        await using (var first = HostProcess.Start(stack, prefix))
         {
             await Probe.UntilAsync(async () => await CountAsync(queries) > 0, "the first host process to write some search documents", TimeSpan.FromSeconds(60));
             await AppendAsync(store, 120, 120, expected);
-            first.Kill(entireProcessTree: true);
-            await first.WaitForExitAsync();
+            await first.KillAsync();
         }
 
-        using var second = StartHost(prefix);
-        try
+        await using (HostProcess.Start(stack, prefix))
         {
             IReadOnlyList<InvoiceSearchHit> hits = [];
             await Probe.UntilAsync(async () =>
@@ -54,11 +44,6 @@ public sealed class SearchHostProcessKillTests(StackFixture stack)
             }, "the restarted host to bring every search document to its last event", TimeSpan.FromSeconds(90), () => $"{hits.Count} of {expected.Count} documents");
             Assert.Equal(expected.OrderBy(kv => kv.Key, StringComparer.Ordinal),
                 hits.Select(h => new KeyValuePair<string, decimal>($"{h.InvoiceNumber}/{h.TransactionId}", h.Amount)));
-        }
-        finally
-        {
-            second.Kill(entireProcessTree: true);
-            await second.WaitForExitAsync();
         }
     }
 
@@ -77,27 +62,20 @@ public sealed class SearchHostProcessKillTests(StackFixture stack)
                 ["ItemsDesc"] = new[] { new Dictionary<string, object> { ["printer"] = new { Quantity = 1 + (i % 3) } } },
             });
             var amount = (i % 17) + 0.25m;
-            await DecideAndAppendAsync(store, invoice, $"t{i}", new RecordTransaction(invoice, $"t{i}", amount, "USD", "USA", Day, document));
+            await store.DecideAndAppendAsync(new RecordTransaction(invoice, $"t{i}", amount, "USD", "USA", Day, document));
             if (i % 5 == 0)
             {
                 amount += 1;
-                await DecideAndAppendAsync(store, invoice, $"t{i}", new AdjustTransaction(invoice, $"t{i}", amount, null));
+                await store.DecideAndAppendAsync(new AdjustTransaction(invoice, $"t{i}", amount, null));
             }
 
             if (i % 7 == 0)
             {
-                await DecideAndAppendAsync(store, invoice, $"t{i}", new VoidTransaction(invoice, $"t{i}", null));
+                await store.DecideAndAppendAsync(new VoidTransaction(invoice, $"t{i}", null));
             }
 
             expected[$"{invoice}/t{i}"] = amount;
         }
-    }
-
-    private static async Task DecideAndAppendAsync(InvoiceEventStore store, string invoice, string transactionId, InvoiceCommand command)
-    {
-        var loaded = await store.LoadAsync(invoice, transactionId, null, default);
-        var events = InvoiceDecider.Decide(loaded.Context, command);
-        await store.AppendAsync(new AppendRequest(loaded.Context, events, EventMetadata.New(), null, null), default);
     }
 
     private static async Task<int> CountAsync(InvoiceSearchQueries queries) => (await DocumentsAsync(queries)).Count;
@@ -112,26 +90,5 @@ public sealed class SearchHostProcessKillTests(StackFixture stack)
         {
             return []; // schema not created yet
         }
-    }
-
-    private Process StartHost(string prefix)
-    {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "eventledger.dll"), "serve", "--role", "host", "--port", "0"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment[EmbeddedStackOptions.DynamoDbEndpointVariable] = stack.Stack.DynamoDbEndpoint;
-        start.Environment[EmbeddedStackOptions.PostgresVariable] = stack.PostgresConnectionString;
-        start.Environment["EVENTLEDGER_TABLE_PREFIX"] = prefix;
-        start.Environment["Projections__LeaseDuration"] = "00:00:03";
-        start.Environment["Projections__BatchSize"] = "20";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
 }

@@ -3,7 +3,6 @@ using System.Net;
 using System.Text;
 using System.Xml.Linq;
 using Amazon.Runtime;
-using Amazon.Runtime.Credentials;
 using Amazon.Runtime.Internal.Auth;
 using EventLedger.Reactions.Sinks.Sns.Model;
 using EventLedger.Streams.Client;
@@ -11,8 +10,8 @@ using EventLedger.Streams.Client;
 namespace EventLedger.Reactions.Sinks.Sns;
 
 /// <summary>
-/// A thin SNS client: the Query protocol (form-encoded POST, XML answers, API version 2010-03-31), SigV4-signed with
-/// the Streams client's <see cref="SigV4Signer"/>, one process-wide <see cref="HttpClient"/>. AWSSDK.SimpleNotificationService
+/// A thin SNS client: the Query protocol (form-encoded POST, XML answers, API version 2010-03-31), sent signed by the
+/// Streams client's <see cref="SignedAwsSender"/> (SigV4, one process-wide <see cref="HttpClient"/>). AWSSDK.SimpleNotificationService
 /// is not served by this machine's mirror; this covers the four operations EventLedger needs (ADR 0012).
 /// Errors are <see cref="AmazonSimpleNotificationServiceException"/>; retrying is the caller's business.
 /// </summary>
@@ -22,32 +21,18 @@ public sealed class SnsClient : IAmazonSimpleNotificationService
     private const string ContentType = "application/x-www-form-urlencoded; charset=utf-8";
     private static readonly XNamespace Ns = "http://sns.amazonaws.com/doc/2010-03-31/";
 
-    private static readonly HttpClient SharedHttp = new(new SocketsHttpHandler
-    {
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
-
-    private readonly Uri _endpoint;
-    private readonly string _region;
-    private readonly TimeSpan _timeout;
-    private readonly SemaphoreSlim _credentialsGate = new(1, 1);
-    private AWSCredentials? _credentials;
+    private readonly SignedAwsSender _sender;
 
     public SnsClient(AwsEndpoint endpoint, TimeSpan? timeout = null)
     {
-        _endpoint = endpoint.ServiceUrl is { } url
-            ? new Uri(url.EndsWith('/') ? url : url + "/")
+        var url = endpoint.ServiceUrl is { } serviceUrl
+            ? new Uri(serviceUrl.EndsWith('/') ? serviceUrl : serviceUrl + "/")
             : new Uri($"https://sns.{endpoint.Region}.amazonaws.com/");
-        _region = endpoint.Region;
-        _credentials = endpoint.Credentials;
-        _timeout = timeout ?? TimeSpan.FromSeconds(20);
+        _sender = new SignedAwsSender("SNS", url, endpoint.Region, "sns", endpoint.Credentials, timeout ?? TimeSpan.FromSeconds(20),
+            (message, cause) => new AmazonClientException(message, cause));
     }
 
-    public Uri Endpoint => _endpoint;
+    public Uri Endpoint => _sender.Endpoint;
 
     public async Task<PublishResponse> PublishAsync(PublishRequest request, CancellationToken cancellationToken = default)
     {
@@ -106,81 +91,41 @@ public sealed class SnsClient : IAmazonSimpleNotificationService
         return new SubscribeResponse { SubscriptionArn = result.Element(Ns + "SubscriptionArn")?.Value };
     }
 
-    public void Dispose() => _credentialsGate.Dispose();
+    public void Dispose() => _sender.Dispose();
 
     private async Task<XElement> SendAsync(string action, List<(string Key, string Value)> form, CancellationToken cancellationToken)
     {
         var body = Encoding.UTF8.GetBytes(string.Join('&',
             new[] { ("Action", action), ("Version", Version) }.Concat(form).Select(p => $"{Uri.EscapeDataString(p.Item1)}={Uri.EscapeDataString(p.Item2)}")));
-        var credentials = await (await GetCredentialsAsync(cancellationToken)).GetCredentialsAsync();
-        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.TryAddWithoutValidation("Content-Type", ContentType);
-        SigV4Signer.Sign(request, body, ContentType, target: null, credentials, _region, "sns", DateTime.UtcNow);
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_timeout);
-        HttpResponseMessage response;
+        var answer = await _sender.SendAsync(action, body, ContentType, target: null, cancellationToken);
+        XDocument document;
         try
         {
-            response = await SharedHttp.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
+            using var stream = new MemoryStream(answer.Body, writable: false);
+            document = XDocument.Load(stream);
         }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        catch (System.Xml.XmlException)
         {
-            throw new AmazonClientException($"SNS {action} timed out after {_timeout}.", ex);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new AmazonClientException($"SNS {action} failed to reach {_endpoint}: {ex.Message}", ex);
+            throw new AmazonSimpleNotificationServiceException(
+                $"SNS {action} answered {(int)answer.StatusCode} with a body that is not XML: {Truncate(Encoding.UTF8.GetString(answer.Body))}",
+                "InvalidResponse", false, answer.StatusCode);
         }
 
-        using (response)
+        var root = document.Root!;
+        if (!answer.IsSuccessStatusCode || root.Name.LocalName == "ErrorResponse")
         {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            XDocument document;
-            try
-            {
-                document = XDocument.Parse(text);
-            }
-            catch (System.Xml.XmlException)
-            {
-                throw new AmazonSimpleNotificationServiceException(
-                    $"SNS {action} answered {(int)response.StatusCode} with a body that is not XML: {Truncate(text)}", "InvalidResponse", false, response.StatusCode);
-            }
-
-            var root = document.Root!;
-            if (!response.IsSuccessStatusCode || root.Name.LocalName == "ErrorResponse")
-            {
-                var error = root.Descendants().FirstOrDefault(e => e.Name.LocalName == "Error");
-                string? Field(string name) => error?.Elements().FirstOrDefault(e => e.Name.LocalName == name)?.Value;
-                throw new AmazonSimpleNotificationServiceException(
-                    Field("Message") ?? $"SNS {action} failed with {(int)response.StatusCode}",
-                    Field("Code") ?? response.StatusCode.ToString(),
-                    Field("Type") != "Receiver" && (int)response.StatusCode < 500,
-                    response.IsSuccessStatusCode ? HttpStatusCode.BadRequest : response.StatusCode);
-            }
-
-            return root.Element(Ns + action + "Result")
-                ?? root.Elements().FirstOrDefault(e => e.Name.LocalName == action + "Result")
-                ?? throw new AmazonSimpleNotificationServiceException($"SNS {action} answered without a {action}Result.", "InvalidResponse", false, response.StatusCode);
-        }
-    }
-
-    private async ValueTask<AWSCredentials> GetCredentialsAsync(CancellationToken cancellationToken)
-    {
-        if (_credentials is { } resolved)
-        {
-            return resolved;
+            var error = root.Descendants().FirstOrDefault(e => e.Name.LocalName == "Error");
+            string? Field(string name) => error?.Elements().FirstOrDefault(e => e.Name.LocalName == name)?.Value;
+            throw new AmazonSimpleNotificationServiceException(
+                Field("Message") ?? $"SNS {action} failed with {(int)answer.StatusCode}",
+                Field("Code") ?? answer.StatusCode.ToString(),
+                Field("Type") != "Receiver" && (int)answer.StatusCode < 500,
+                answer.IsSuccessStatusCode ? HttpStatusCode.BadRequest : answer.StatusCode);
         }
 
-        await _credentialsGate.WaitAsync(cancellationToken);
-        try
-        {
-            return _credentials ??= await DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync(null);
-        }
-        finally
-        {
-            _credentialsGate.Release();
-        }
+        return root.Element(Ns + action + "Result")
+            ?? root.Elements().FirstOrDefault(e => e.Name.LocalName == action + "Result")
+            ?? throw new AmazonSimpleNotificationServiceException($"SNS {action} answered without a {action}Result.", "InvalidResponse", false, answer.StatusCode);
     }
 
     private static IEnumerable<XElement> Members(XElement result, string list) =>
