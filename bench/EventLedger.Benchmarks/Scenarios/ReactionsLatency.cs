@@ -68,6 +68,7 @@ internal static class ReactionsLatency
         Console.WriteLine($"Alert latency: warm-up {warmup} s at {rate}/s, then {seconds} s measured (open loop)…");
         await RunLoadAsync(http, arrival, "warm", rate, warmup, ct);
         var before = operations.Snapshot();
+        using var sends = new SendDurations(Reaction(reaction));
         var measured = await RunLoadAsync(http, arrival, "run", rate, seconds, ct);
         var calls = OperationCounter.PerUnit(before, operations.Snapshot(), rate * seconds);
         Console.WriteLine($"  DynamoDB / Streams calls per command: {calls}");
@@ -87,12 +88,52 @@ internal static class ReactionsLatency
             Describe("201 → first GetRecords that returned the event", t => Between(t.Acked, At(streamRead, t))),
             Describe("→ in a batch handed to the reaction", t => Between(At(streamRead, t), At(handed, t))),
             Describe("→ received by the webhook", t => Between(At(handed, t), t.Received)),
-        ]);
+        ]) + $" (one POST of the sink: {sends.Describe(seconds)})";
         return new Result(
             new LoadResult(measured.Alert.Count, TimeSpan.FromSeconds(seconds), [.. measured.Alert], measured.Errors),
             new LoadResult(measured.Visible.Count, TimeSpan.FromSeconds(seconds), [.. measured.Visible], measured.Errors),
             stages, calls, measured.Errors,
             string.Join(", ", measured.ErrorKinds.OrderByDescending(k => k.Value).Select(k => $"{k.Key}: {k.Value}")), warmup, Invoices);
+    }
+
+    private static string Reaction(IReadOnlyDictionary<string, string?> configuration) =>
+        ReactionsConfiguration.Read(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build()).Single(r => r.IsOn).Name;
+
+    /// <summary>The reaction's sink calls (<c>eventledger.reactions.send.duration</c>), to tell the sink's time from waiting in the reaction.</summary>
+    private sealed class SendDurations : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private readonly ConcurrentBag<double> _values = [];
+
+        public SendDurations(string reaction)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == EventLedger.Reactions.ReactionMetrics.MeterName && instrument.Name == "eventledger.reactions.send.duration")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "reaction" && tag.Value as string == reaction)
+                    {
+                        _values.Add(value);
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public string Describe(int seconds)
+        {
+            var result = new LoadResult(_values.Count, TimeSpan.FromSeconds(seconds), [.. _values], 0);
+            return $"p50 {result.P50:F0} / p99 {result.P99:F0} ms";
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 
     /// <summary>Until every subscription of the host (the group and the reaction's) holds a shard and reads it.</summary>

@@ -78,7 +78,8 @@ public static class ReactionsScenario
                 $"raw SendMessageBatch, {Concurrency} concurrent", events / rawSqs.TotalSeconds, null, $"{events:N0} messages, MaxConcurrency {Concurrency}"));
             report.Note($"Deliveries: {events:N0} recorded transactions appended first, then the app started with only payment-requests on; the rate counts from the " +
                 $"reaction's first acknowledged message to its last (from the app's start, including the host's start-up: webhook {webhook.FromStart:N0}/s, SQS " +
-                $"{delivered.FromStart:N0}/s). Raw peers send the same CloudEvents bodies at {Concurrency} concurrent calls.");
+                $"{delivered.FromStart:N0}/s). Raw peers make the same calls without EventLedger and without " +
+                $"per-invoice order: the same CloudEvents bodies and headers (to SQS: the same attributes, group and deduplication ids, 10 a call), {Concurrency} concurrent calls.");
         }
 
         // (2) Latency at a fixed rate: command → alert received, beside command → read model visible.
@@ -108,7 +109,7 @@ public static class ReactionsScenario
     };
 
     /// <summary>Appends one TransactionRecorded per event over 500 invoices; returns the payment requests' CloudEvents bodies.</summary>
-    private static async Task<List<(string Id, string Invoice, byte[] Body)>> SeedAsync(LocalStack stack, string prefix, int events, CancellationToken ct)
+    private static async Task<List<Body>> SeedAsync(LocalStack stack, string prefix, int events, CancellationToken ct)
     {
         using var db = DynamoDbClients.Create(stack.DynamoDbEndpoint);
         var tables = new EventStoreTables(prefix);
@@ -120,17 +121,20 @@ public static class ReactionsScenario
             var decided = InvoiceDecider.Decide(loaded.Context, new RecordTransaction($"RX-{i % 500}", $"t{i}", i % 1000, "USD", "USA", new DateOnly(2026, 1, 5), null));
             await store.AppendAsync(new AppendRequest(loaded.Context, decided, EventMetadata.New(), null, null), ct);
         }, ct);
-        var bodies = new List<(string, string, byte[])>(events);
+        var bodies = new List<Body>(events);
         await foreach (var page in store.ScanAllAsync(ct: ct))
         {
             foreach (var message in PaymentRequestsReaction.Declaration.MessagesOf(page))
             {
-                bodies.Add((message.IdText, message.InvoiceNumber, EventLedger.Projections.Reactions.CloudEventJson.Serialize(message, "urn:bench")));
+                bodies.Add(new Body(message.IdText, message.InvoiceNumber, message.Type, EventLedger.Projections.Reactions.CloudEventJson.Serialize(message, "urn:bench")));
             }
         }
 
         return bodies;
     }
+
+    /// <summary>A payment request as the sink sends it: its id, invoice (FIFO group), CloudEvents type and body.</summary>
+    private sealed record Body(string Id, string Invoice, string Type, byte[] Bytes);
 
     private sealed record DeliveryRate(double Rate, double FromStart);
 
@@ -216,15 +220,16 @@ public static class ReactionsScenario
         public void Dispose() => _listener.Dispose();
     }
 
-    private static async Task<TimeSpan> RawWebhookAsync(Receiver receiver, List<(string Id, string Invoice, byte[] Body)> bodies, CancellationToken ct)
+    private static async Task<TimeSpan> RawWebhookAsync(Receiver receiver, List<Body> bodies, CancellationToken ct)
     {
         using var http = new HttpClient();
         var keys = new[] { WebhookSignature.TryParseSecret(receiver.Secret, out var key) ? key : [] };
         var result = await LoadRunner.RunAsync("raw webhook", bodies.Count, Concurrency, async (_, i) =>
         {
-            var (id, _, body) = bodies[i];
+            var (id, _, _, body) = bodies[i];
             var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             using var request = new HttpRequestMessage(HttpMethod.Post, receiver.Url) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(EventLedger.Projections.Reactions.CloudEventJson.ContentType);
             request.Headers.TryAddWithoutValidation(WebhookSignature.IdHeader, id);
             request.Headers.TryAddWithoutValidation(WebhookSignature.TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture));
             request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader, WebhookSignature.Sign(keys, id, timestamp, body));
@@ -234,7 +239,7 @@ public static class ReactionsScenario
         return result.Elapsed;
     }
 
-    private static async Task<TimeSpan> RawSqsAsync(Amazon.SQS.AmazonSQSClient sqs, string queue, List<(string Id, string Invoice, byte[] Body)> bodies, CancellationToken ct)
+    private static async Task<TimeSpan> RawSqsAsync(Amazon.SQS.AmazonSQSClient sqs, string queue, List<Body> bodies, CancellationToken ct)
     {
         var batches = bodies.Chunk(10).ToList();
         var result = await LoadRunner.RunAsync("raw SQS", batches.Count, Concurrency, async (_, i) =>
@@ -244,7 +249,14 @@ public static class ReactionsScenario
                 QueueUrl = queue,
                 Entries = [.. batches[i].Select((m, n) => new SendMessageBatchRequestEntry
                 {
-                    Id = n.ToString(CultureInfo.InvariantCulture), MessageBody = Encoding.UTF8.GetString(m.Body), MessageGroupId = m.Invoice, MessageDeduplicationId = m.Id,
+                    Id = n.ToString(CultureInfo.InvariantCulture), MessageBody = Encoding.UTF8.GetString(m.Bytes), MessageGroupId = m.Invoice, MessageDeduplicationId = m.Id,
+                    // The attributes the sink sends (SQS checksums them on both sides), so the peer makes the same requests.
+                    MessageAttributes = new()
+                    {
+                        ["eventId"] = new() { DataType = "String", StringValue = m.Id },
+                        ["eventType"] = new() { DataType = "String", StringValue = m.Type },
+                        ["invoiceNumber"] = new() { DataType = "String", StringValue = m.Invoice },
+                    },
                 })],
             }, ct);
             if (response.Failed is { Count: > 0 }) throw new InvalidOperationException(response.Failed[0].Message);
