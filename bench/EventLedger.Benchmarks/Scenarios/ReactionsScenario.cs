@@ -15,6 +15,7 @@ using EventLedger.EventStore.Append;
 using EventLedger.EventStore.Events;
 using EventLedger.EventStore.Tables;
 using EventLedger.Projections.Reactions.PaymentRequests;
+using EventLedger.Reactions;
 using EventLedger.Reactions.Configuration;
 using EventLedger.Reactions.Hosting;
 using EventLedger.Reactions.Sinks;
@@ -34,8 +35,9 @@ namespace EventLedger.Benchmarks.Scenarios;
 /// Reactions (brief §10, issue item 7): (1) payment requests delivered per second from a backlog of <c>events</c> recorded
 /// transactions, to a local webhook receiver and to an SQS FIFO queue on the emulator, each beside the sink's raw
 /// throughput in the same run (the same bodies POSTed, or sent with SendMessageBatch, at the same concurrency, without
-/// EventLedger); (2) command → zero-amount alert received p50/p99 at <c>rate</c> commands/s, beside command → read model
-/// visible measured on the same commands.
+/// EventLedger), counted from the reaction's first acknowledgement to its last; (2) command → zero-amount alert received
+/// p50/p99 at <c>rate</c> commands/s, beside command → read model visible measured on the same commands
+/// (<see cref="ReactionsLatency"/>). Each phase runs on a DynamoDB Local of its own.
 /// </summary>
 public static class ReactionsScenario
 {
@@ -53,37 +55,48 @@ public static class ReactionsScenario
         var raw = await RawWebhookAsync(receiver, bodies, ct);
         receiver.Reset();
         var webhook = await CatchUpAsync(stack, prefix, Webhook(receiver), () => Task.FromResult(receiver.Count >= events), ct);
-        report.Add(new("payment requests delivered to a local webhook receiver", events / webhook.TotalSeconds, "messages/s",
+        report.Add(new("payment requests delivered to a local webhook receiver", webhook.Rate, "messages/s",
             $"raw signed POSTs, {Concurrency} concurrent", events / raw.TotalSeconds, null, $"{events:N0} messages, MaxConcurrency {Concurrency}"));
 
-        // (1b) SQS FIFO on the emulator: raw SendMessageBatch, then the reaction.
-        using var sqs = SqsSink.CreateClient(new AwsEndpoint(aws.AwsEndpoint, "us-east-1", new Amazon.Runtime.BasicAWSCredentials("local", "local")));
-        var rawQueue = await CreateQueueAsync(sqs, $"raw-{prefix}q.fifo", ct);
-        var rawSqs = await RawSqsAsync(sqs, rawQueue, bodies, ct);
-        var sqsPrefix = $"rxq{DateTime.UtcNow:HHmmss}-";
-        await SeedAsync(stack, sqsPrefix, events, ct);
-        var queue = await CreateQueueAsync(sqs, $"{sqsPrefix}q.fifo", ct);
-        var delivered = await CatchUpAsync(stack, sqsPrefix, new Dictionary<string, string?>
+        // (1b) SQS FIFO on the emulator: raw SendMessageBatch, then the reaction, on a DynamoDB Local of its own.
+        await using (var sqsStack = await FreshDynamoDbAsync(stack, ct))
         {
-            ["Reactions:PaymentRequests:Sink"] = "sqs",
-            ["Reactions:PaymentRequests:QueueUrl"] = queue,
-            ["Reactions:PaymentRequests:ServiceUrl"] = aws.AwsEndpoint,
-            ["Reactions:PaymentRequests:MaxConcurrency"] = Concurrency.ToString(CultureInfo.InvariantCulture),
-        }, async () => await QueueDepthAsync(sqs, queue, ct) >= events, ct);
-        report.Add(new("payment requests delivered to an SQS FIFO queue (emulator)", events / delivered.TotalSeconds, "messages/s",
-            $"raw SendMessageBatch, {Concurrency} concurrent", events / rawSqs.TotalSeconds, null, $"{events:N0} messages"));
+            using var sqs = SqsSink.CreateClient(new AwsEndpoint(aws.AwsEndpoint, "us-east-1", new Amazon.Runtime.BasicAWSCredentials("local", "local")));
+            var rawQueue = await CreateQueueAsync(sqs, $"raw-{prefix}q.fifo", ct);
+            var rawSqs = await RawSqsAsync(sqs, rawQueue, bodies, ct);
+            var sqsPrefix = $"rxq{DateTime.UtcNow:HHmmss}-";
+            await SeedAsync(sqsStack ?? stack, sqsPrefix, events, ct);
+            var queue = await CreateQueueAsync(sqs, $"{sqsPrefix}q.fifo", ct);
+            var delivered = await CatchUpAsync(sqsStack ?? stack, sqsPrefix, new Dictionary<string, string?>
+            {
+                ["Reactions:PaymentRequests:Sink"] = "sqs",
+                ["Reactions:PaymentRequests:QueueUrl"] = queue,
+                ["Reactions:PaymentRequests:ServiceUrl"] = aws.AwsEndpoint,
+                ["Reactions:PaymentRequests:MaxConcurrency"] = Concurrency.ToString(CultureInfo.InvariantCulture),
+            }, async () => await QueueDepthAsync(sqs, queue, ct) >= events, ct);
+            report.Add(new("payment requests delivered to an SQS FIFO queue (emulator)", delivered.Rate, "messages/s",
+                $"raw SendMessageBatch, {Concurrency} concurrent", events / rawSqs.TotalSeconds, null, $"{events:N0} messages, MaxConcurrency {Concurrency}"));
+            report.Note($"Deliveries: {events:N0} recorded transactions appended first, then the app started with only payment-requests on; the rate counts from the " +
+                $"reaction's first acknowledged message to its last (from the app's start, including the host's start-up: webhook {webhook.FromStart:N0}/s, SQS " +
+                $"{delivered.FromStart:N0}/s). Raw peers make the same calls without EventLedger and without " +
+                $"per-invoice order: the same CloudEvents bodies and headers (to SQS: the same attributes, group and deduplication ids, 10 a call), {Concurrency} concurrent calls.");
+        }
 
         // (2) Latency at a fixed rate: command → alert received, beside command → read model visible.
         receiver.Reset();
-        var (alert, visible, errors) = await LatencyAsync(stack, receiver, rate, seconds, ct);
+        await using var latencyStack = await FreshDynamoDbAsync(stack, ct);
+        var latency = await ReactionsLatency.RunAsync(latencyStack ?? stack, Webhook(receiver, "ZeroAmountAlerts"), receiver.ArrivalAsync, rate, seconds, ct);
+        var (alert, visible) = (latency.Alert, latency.Visible);
         report.Add(new("command → zero-amount alert received, p50", alert.P50, "ms", "command → read model visible p50", visible.P50, null,
             $"target ≤ 2× the read model: {(alert.P50 <= 2 * visible.P50 ? "meets" : "misses")}"));
         report.Add(new("command → zero-amount alert received, p99", alert.P99, "ms", "command → read model visible p99", visible.P99, null,
             $"target ≤ 2× the read model: {(alert.P99 <= 2 * visible.P99 ? "meets" : "misses")}"));
-        report.Note($"Deliveries: {events:N0} recorded transactions appended first, then the app started with only payment-requests on; time from the app's start " +
-            $"until the sink holds every message (so it includes the host's start-up). Raw peers send the same CloudEvents bodies at {Concurrency} concurrent calls. " +
-            $"Latency: {rate} commands/s for {seconds} s (open loop), each a zero-amount transaction; the alert is timed when the webhook receiver gets it, the read model " +
-            $"with GET /invoices/{{n}}?minVersion. Errors: {errors}.");
+        report.Note($"Latency: the app (API, projection host with the DynamoDB read models and zero-amount-alerts to the webhook receiver; no PostgreSQL consumers) " +
+            $"on a DynamoDB Local of its own; once every subscription reads its shard, {latency.Warmup} s of warm-up, then {rate} commands/s for {seconds} s measured (open loop: " +
+            $"each counted from its scheduled send), each a zero-amount transaction on {latency.Invoices:N0} invoices round robin, as in the latency scenario. For every command " +
+            $"the alert (its arrival at the receiver, by webhook-id = event id) and the read model (GET /invoices/{{n}}?minVersion=v&waitMs=5000, asked again until the " +
+            $"row has the version) are timed independently. Errors: {(latency.Errors == 0 ? "0" : $"{latency.Errors} ({latency.ErrorKinds})")}.");
+        report.Note($"Alert path, per measured command: {latency.Stages}. Calls the app made per command (DynamoDB and Streams): {latency.Calls}. " + CatchupScenario.Load());
         report.WriteTo(options.ReportPath);
     }
 
@@ -96,7 +109,7 @@ public static class ReactionsScenario
     };
 
     /// <summary>Appends one TransactionRecorded per event over 500 invoices; returns the payment requests' CloudEvents bodies.</summary>
-    private static async Task<List<(string Id, string Invoice, byte[] Body)>> SeedAsync(LocalStack stack, string prefix, int events, CancellationToken ct)
+    private static async Task<List<Body>> SeedAsync(LocalStack stack, string prefix, int events, CancellationToken ct)
     {
         using var db = DynamoDbClients.Create(stack.DynamoDbEndpoint);
         var tables = new EventStoreTables(prefix);
@@ -108,21 +121,27 @@ public static class ReactionsScenario
             var decided = InvoiceDecider.Decide(loaded.Context, new RecordTransaction($"RX-{i % 500}", $"t{i}", i % 1000, "USD", "USA", new DateOnly(2026, 1, 5), null));
             await store.AppendAsync(new AppendRequest(loaded.Context, decided, EventMetadata.New(), null, null), ct);
         }, ct);
-        var bodies = new List<(string, string, byte[])>(events);
+        var bodies = new List<Body>(events);
         await foreach (var page in store.ScanAllAsync(ct: ct))
         {
             foreach (var message in PaymentRequestsReaction.Declaration.MessagesOf(page))
             {
-                bodies.Add((message.IdText, message.InvoiceNumber, EventLedger.Projections.Reactions.CloudEventJson.Serialize(message, "urn:bench")));
+                bodies.Add(new Body(message.IdText, message.InvoiceNumber, message.Type, EventLedger.Projections.Reactions.CloudEventJson.Serialize(message, "urn:bench")));
             }
         }
 
         return bodies;
     }
 
-    private static async Task<TimeSpan> CatchUpAsync(LocalStack stack, string prefix, Dictionary<string, string?> configuration, Func<Task<bool>> done, CancellationToken ct)
+    /// <summary>A payment request as the sink sends it: its id, invoice (FIFO group), CloudEvents type and body.</summary>
+    private sealed record Body(string Id, string Invoice, string Type, byte[] Bytes);
+
+    private sealed record DeliveryRate(double Rate, double FromStart);
+
+    private static async Task<DeliveryRate> CatchUpAsync(LocalStack stack, string prefix, Dictionary<string, string?> configuration, Func<Task<bool>> done, CancellationToken ct)
     {
         var settings = EventLedgerSettings.FromStack(stack, prefix) with { PostgresConnectionString = null };
+        using var acknowledged = new AcknowledgementClock(PaymentRequestsReaction.Name);
         var clock = Stopwatch.StartNew();
         await using var app = await EventLedgerWebApp.BuildAsync(settings, 0, LogLevel.Warning, ct, configureServices: services =>
         {
@@ -142,18 +161,75 @@ public static class ReactionsScenario
 
         var elapsed = clock.Elapsed;
         await app.StopAsync(ct);
-        return elapsed;
+        var (count, first, last) = acknowledged.Read();
+        return new DeliveryRate(count > 1 ? (count - 1) / Stopwatch.GetElapsedTime(first, last).TotalSeconds : double.NaN, count / elapsed.TotalSeconds);
     }
 
-    private static async Task<TimeSpan> RawWebhookAsync(Receiver receiver, List<(string Id, string Invoice, byte[] Body)> bodies, CancellationToken ct)
+    /// <summary>
+    /// Counts a reaction's acknowledged messages (the <c>eventledger.reactions.messages</c> counter, outcome "delivered") and
+    /// notes when the first and the last were acknowledged, so a rate can leave out the host's start-up.
+    /// </summary>
+    private sealed class AcknowledgementClock : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private readonly Lock _gate = new();
+        private long _count;
+        private long _first;
+        private long _last;
+
+        public AcknowledgementClock(string reaction)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == ReactionMetrics.MeterName && instrument.Name == "eventledger.reactions.messages")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                string? name = null, outcome = null;
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "reaction") name = tag.Value as string;
+                    else if (tag.Key == "outcome") outcome = tag.Value as string;
+                }
+
+                if (name == reaction && outcome == "delivered")
+                {
+                    var now = Stopwatch.GetTimestamp();
+                    lock (_gate)
+                    {
+                        _first = _count == 0 ? now : _first;
+                        _last = now;
+                        _count += value;
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public (long Count, long First, long Last) Read()
+        {
+            lock (_gate)
+            {
+                return (_count, _first, _last);
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
+
+    private static async Task<TimeSpan> RawWebhookAsync(Receiver receiver, List<Body> bodies, CancellationToken ct)
     {
         using var http = new HttpClient();
         var keys = new[] { WebhookSignature.TryParseSecret(receiver.Secret, out var key) ? key : [] };
         var result = await LoadRunner.RunAsync("raw webhook", bodies.Count, Concurrency, async (_, i) =>
         {
-            var (id, _, body) = bodies[i];
+            var (id, _, _, body) = bodies[i];
             var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             using var request = new HttpRequestMessage(HttpMethod.Post, receiver.Url) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(EventLedger.Projections.Reactions.CloudEventJson.ContentType);
             request.Headers.TryAddWithoutValidation(WebhookSignature.IdHeader, id);
             request.Headers.TryAddWithoutValidation(WebhookSignature.TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture));
             request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader, WebhookSignature.Sign(keys, id, timestamp, body));
@@ -163,7 +239,7 @@ public static class ReactionsScenario
         return result.Elapsed;
     }
 
-    private static async Task<TimeSpan> RawSqsAsync(Amazon.SQS.AmazonSQSClient sqs, string queue, List<(string Id, string Invoice, byte[] Body)> bodies, CancellationToken ct)
+    private static async Task<TimeSpan> RawSqsAsync(Amazon.SQS.AmazonSQSClient sqs, string queue, List<Body> bodies, CancellationToken ct)
     {
         var batches = bodies.Chunk(10).ToList();
         var result = await LoadRunner.RunAsync("raw SQS", batches.Count, Concurrency, async (_, i) =>
@@ -173,7 +249,14 @@ public static class ReactionsScenario
                 QueueUrl = queue,
                 Entries = [.. batches[i].Select((m, n) => new SendMessageBatchRequestEntry
                 {
-                    Id = n.ToString(CultureInfo.InvariantCulture), MessageBody = Encoding.UTF8.GetString(m.Body), MessageGroupId = m.Invoice, MessageDeduplicationId = m.Id,
+                    Id = n.ToString(CultureInfo.InvariantCulture), MessageBody = Encoding.UTF8.GetString(m.Bytes), MessageGroupId = m.Invoice, MessageDeduplicationId = m.Id,
+                    // The attributes the sink sends (SQS checksums them on both sides), so the peer makes the same requests.
+                    MessageAttributes = new()
+                    {
+                        ["eventId"] = new() { DataType = "String", StringValue = m.Id },
+                        ["eventType"] = new() { DataType = "String", StringValue = m.Type },
+                        ["invoiceNumber"] = new() { DataType = "String", StringValue = m.Invoice },
+                    },
                 })],
             }, ct);
             if (response.Failed is { Count: > 0 }) throw new InvalidOperationException(response.Failed[0].Message);
@@ -181,71 +264,18 @@ public static class ReactionsScenario
         return result.Elapsed;
     }
 
-    private static async Task<(LoadResult Alert, LoadResult Visible, int Errors)> LatencyAsync(LocalStack stack, Receiver receiver, int rate, int seconds, CancellationToken ct)
-    {
-        var prefix = $"rxl{DateTime.UtcNow:HHmmss}-";
-        var settings = EventLedgerSettings.FromStack(stack, prefix) with { PostgresConnectionString = null };
-        await using var app = await EventLedgerWebApp.BuildAsync(settings, 0, LogLevel.Warning, ct, configureServices: services =>
-        {
-            foreach (var reaction in ReactionsConfiguration.Read(new ConfigurationBuilder().AddInMemoryCollection(Webhook(receiver, "ZeroAmountAlerts")).Build()))
-            {
-                services.AddReaction(reaction);
-            }
-        });
-        await app.StartAsync(ct);
-        using var http = new HttpClient { BaseAddress = app.BaseAddress() };
-        http.DefaultRequestHeaders.Authorization = app.Services.LocalBearer("bench", LedgerScopes.All, TimeSpan.FromHours(12));
-        await Task.Delay(TimeSpan.FromSeconds(3), ct); // leases taken, shards read
-
-        var alert = new ConcurrentBag<double>();
-        var visible = new ConcurrentBag<double>();
-        var errors = 0;
-        var total = rate * seconds;
-        var start = Stopwatch.GetTimestamp();
-        TimeSpan Now() => Stopwatch.GetElapsedTime(start);
-        var tasks = new List<Task>(total);
-        for (var i = 0; i < total; i++)
-        {
-            var due = TimeSpan.FromSeconds(i / (double)rate);
-            if (due - Now() is { } wait && wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait, ct);
-            var index = i;
-            tasks.Add(Task.Run(async () =>
-            {
-                try
-                {
-                    var invoice = $"L-{index % 200}";
-                    using var response = await http.PostAsJsonAsync($"/invoices/{invoice}/transactions",
-                        new { transactionId = $"t{index}", amount = 0m, currency = "USD", country = "USA", invoiceDate = "2026-01-05" }, ct);
-                    response.EnsureSuccessStatusCode();
-                    var created = await response.Content.ReadFromJsonAsync<Created>(ct);
-                    using (await http.GetAsync($"/invoices/{invoice}?minVersion={created!.Version}&waitMs=5000", ct))
-                    {
-                        visible.Add((Now() - due).TotalMilliseconds);
-                    }
-
-                    var id = created.EventId.ToString("D");
-                    var arrived = await receiver.ArrivalAsync(id).WaitAsync(TimeSpan.FromSeconds(30), ct);
-                    alert.Add((Stopwatch.GetElapsedTime(start, arrived) - due).TotalMilliseconds);
-                }
-                catch (Exception) when (!ct.IsCancellationRequested)
-                {
-                    Interlocked.Increment(ref errors);
-                }
-            }, ct));
-        }
-
-        await Task.WhenAll(tasks);
-        return (new LoadResult(alert.Count, TimeSpan.FromSeconds(seconds), [.. alert], errors),
-            new LoadResult(visible.Count, TimeSpan.FromSeconds(seconds), [.. visible], errors), errors);
-    }
+    /// <summary>A DynamoDB Local of its own for a phase, when the bench started the one it was given, so no phase runs beside
+    /// another's tables and streams (as every scenario gets its own, see Program.cs); null: use the configured one.</summary>
+    private static async Task<LocalStack?> FreshDynamoDbAsync(LocalStack stack, CancellationToken ct) =>
+        stack.StartedComponents.Contains(LocalStack.DynamoDbLocal)
+            ? await LocalStack.StartAsync(new EmbeddedStackOptions { NeedPostgres = false, RepositoryRoot = RepositoryRootFinder.Find() }, null, ct)
+            : null;
 
     private static async Task<string> CreateQueueAsync(Amazon.SQS.AmazonSQSClient sqs, string name, CancellationToken ct) =>
         (await sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = name, Attributes = new() { ["FifoQueue"] = "true" } }, ct)).QueueUrl;
 
     private static async Task<int> QueueDepthAsync(Amazon.SQS.AmazonSQSClient sqs, string queue, CancellationToken ct) =>
         (await sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest { QueueUrl = queue, AttributeNames = ["ApproximateNumberOfMessages"] }, ct)).ApproximateNumberOfMessages;
-
-    private sealed record Created(string InvoiceNumber, long Version, Guid EventId);
 
     /// <summary>A minimal webhook receiver: 204 for every POST, the arrival (a <see cref="Stopwatch"/> timestamp) per webhook-id.</summary>
     private sealed class Receiver : IAsyncDisposable
