@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using EventLedger.Api.Security;
 using EventLedger.Benchmarks.Infrastructure;
 using EventLedger.EmbeddedStack;
+using EventLedger.EventStore.Events;
 using EventLedger.ProjectionHost.Hosting;
 using EventLedger.Projections.Contracts;
 using EventLedger.Reactions.Configuration;
@@ -102,30 +103,17 @@ internal static class ReactionsLatency
     /// <summary>The reaction's sink calls (<c>eventledger.reactions.send.duration</c>), to tell the sink's time from waiting in the reaction.</summary>
     private sealed class SendDurations : IDisposable
     {
-        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
         private readonly ConcurrentBag<double> _values = [];
+        private readonly InstrumentTap<double> _tap;
 
-        public SendDurations(string reaction)
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
+        public SendDurations(string reaction) =>
+            _tap = new InstrumentTap<double>(EventLedger.Reactions.ReactionMetrics.MeterName, "eventledger.reactions.send.duration", (value, tags) =>
             {
-                if (instrument.Meter.Name == EventLedger.Reactions.ReactionMetrics.MeterName && instrument.Name == "eventledger.reactions.send.duration")
+                if (tags.GetValueOrDefault("reaction") as string == reaction)
                 {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
-            {
-                foreach (var tag in tags)
-                {
-                    if (tag.Key == "reaction" && tag.Value as string == reaction)
-                    {
-                        _values.Add(value);
-                    }
+                    _values.Add(value);
                 }
             });
-            _listener.Start();
-        }
 
         public string Describe(int seconds)
         {
@@ -133,7 +121,7 @@ internal static class ReactionsLatency
             return $"p50 {result.P50:F0} / p99 {result.P99:F0} ms";
         }
 
-        public void Dispose() => _listener.Dispose();
+        public void Dispose() => _tap.Dispose();
     }
 
     /// <summary>Until every subscription of the host (the group and the reaction's) holds a shard and reads it.</summary>
@@ -287,7 +275,7 @@ internal static class ReactionsLatency
             var now = Stopwatch.GetTimestamp();
             foreach (var record in response.Records)
             {
-                if (record.Dynamodb.NewImage?.TryGetValue("EventId", out var id) == true && id.S is { } text)
+                if (record.Dynamodb.NewImage?.TryGetValue(EventItem.EventId, out var id) == true && id.S is { } text)
                 {
                     firstRead.TryAdd(text, now);
                 }

@@ -171,31 +171,17 @@ public static class ReactionsScenario
     /// </summary>
     private sealed class AcknowledgementClock : IDisposable
     {
-        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
         private readonly Lock _gate = new();
+        private readonly InstrumentTap<long> _tap;
         private long _count;
         private long _first;
         private long _last;
 
         public AcknowledgementClock(string reaction)
         {
-            _listener.InstrumentPublished = (instrument, listener) =>
+            _tap = new InstrumentTap<long>(ReactionMetrics.MeterName, "eventledger.reactions.messages", (value, tags) =>
             {
-                if (instrument.Meter.Name == ReactionMetrics.MeterName && instrument.Name == "eventledger.reactions.messages")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-            {
-                string? name = null, outcome = null;
-                foreach (var tag in tags)
-                {
-                    if (tag.Key == "reaction") name = tag.Value as string;
-                    else if (tag.Key == "outcome") outcome = tag.Value as string;
-                }
-
-                if (name == reaction && outcome == "delivered")
+                if (tags.GetValueOrDefault("reaction") as string == reaction && tags.GetValueOrDefault("outcome") as string == "delivered")
                 {
                     var now = Stopwatch.GetTimestamp();
                     lock (_gate)
@@ -206,7 +192,6 @@ public static class ReactionsScenario
                     }
                 }
             });
-            _listener.Start();
         }
 
         public (long Count, long First, long Last) Read()
@@ -217,7 +202,7 @@ public static class ReactionsScenario
             }
         }
 
-        public void Dispose() => _listener.Dispose();
+        public void Dispose() => _tap.Dispose();
     }
 
     private static async Task<TimeSpan> RawWebhookAsync(Receiver receiver, List<Body> bodies, CancellationToken ct)

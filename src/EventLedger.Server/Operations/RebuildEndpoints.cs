@@ -50,8 +50,9 @@ public static class RebuildEndpoints
 
     private static async Task<IResult> Start(string name, bool? restart, string? source, IServiceProvider services, ReadModelVersionRegistry registry, CancellationToken ct)
     {
-        if (!Known(services, name)) return UnknownReadModel(name);
-        if (Hosted(services, name)?.NotRebuiltBecause is { } reason) return NotRebuilt(reason);
+        if (Hosted(services, name) is not { } hosted) return UnknownReadModel(name);
+        // Refused here as well as by the engine, so that a server without the projection host answers 409, not 503.
+        if (hosted.NotRebuiltBecause is { } reason) return NotRebuilt(reason);
         if (services.GetService<RebuildEngine>() is not { } engine)
         {
             return TypedResults.Problem("This server does not run the projection host; start the rebuild on one that does.", statusCode: StatusCodes.Status503ServiceUnavailable);
