@@ -47,6 +47,9 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
     /// <summary>Test hook: runs after the batch's documents and checkpoint are written, before COMMIT.</summary>
     internal Func<NpgsqlConnection, CancellationToken, Task>? BeforeCommit { get; set; }
 
+    /// <summary>Benchmark hook: the time each step of a stream batch took (the benchmark prints where catch-up spends it).</summary>
+    internal InvoiceSearchPhases? Phases { get; set; }
+
     /// <inheritdoc />
     /// <exception cref="InvoiceSearchStoreUnavailableException">PostgreSQL is unreachable or dropped the connection; retry the batch.</exception>
     public async ValueTask ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken) =>
@@ -63,18 +66,24 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
 
         return _store.ExecuteAsync("applying a batch", async ct =>
         {
+            var phases = Phases;
+            var mark = phases?.Start();
             var changes = InvoiceSearchFold.Changes(batch.Events);
             await using var connection = await _store.DataSource.OpenConnectionAsync(ct);
             IReadOnlyList<InvoiceSearchDocument> documents;
             try
             {
                 await using var transaction = await connection.BeginTransactionAsync(ct);
+                phases?.Lap("changes, open, begin", ref mark);
 
                 // The session enlists in our transaction and does not commit it: the COMMIT below covers documents and checkpoint.
                 await using var session = _store.Documents.LightweightSession(SessionOptions.ForTransaction(transaction));
                 var current = await LoadAsync(session, changes, ct);
+                phases?.Lap("read stored documents", ref mark);
                 documents = InvoiceSearchFold.Plan(changes, current);
+                phases?.Lap("fold", ref mark);
                 await InvoiceSearchWrites.UpsertAsync(_store, connection, transaction, documents, ct);
+                phases?.Lap("write documents", ref mark);
 
                 if (batch.Position is { } position)
                 {
@@ -82,12 +91,14 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
                 }
 
                 await session.SaveChangesAsync(ct);
+                phases?.Lap("checkpoint", ref mark);
                 if (BeforeCommit is { } hook)
                 {
                     await hook(connection, ct);
                 }
 
                 await transaction.CommitAsync(ct);
+                phases?.Lap("commit", ref mark);
             }
             catch (InvalidOperationException e) when (connection.FullState != System.Data.ConnectionState.Open)
             {
