@@ -3,21 +3,20 @@ using System.Diagnostics;
 
 namespace EventLedger.Projections.Search;
 
-/// <summary>Time spent per step of the stream path, summed over batches (a benchmark aid; not thread-safe per step order).</summary>
+/// <summary>Time spent per step of the stream path, summed over batches (a benchmark aid).</summary>
 internal sealed class InvoiceSearchPhases
 {
     private readonly ConcurrentDictionary<string, long> _ticks = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _order = new();
 
-    public long Start() => Stopwatch.GetTimestamp();
-
-    public void Lap(string phase, ref long? mark)
+    /// <summary>Adds the time since <paramref name="since"/> (a <see cref="Stopwatch.GetTimestamp"/>) to <paramref name="phase"/>; returns now.</summary>
+    public long Lap(string phase, long since)
     {
         var now = Stopwatch.GetTimestamp();
-        var elapsed = now - (mark ?? now);
+        var elapsed = now - since;
         if (_ticks.TryAdd(phase, elapsed)) _order.Enqueue(phase);
         else _ticks.AddOrUpdate(phase, elapsed, (_, sum) => sum + elapsed);
-        mark = now;
+        return now;
     }
 
     /// <summary>(step, seconds) in first-seen order.</summary>
