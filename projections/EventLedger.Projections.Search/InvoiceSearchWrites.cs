@@ -55,12 +55,11 @@ internal static class InvoiceSearchWrites
         }
 
         var serializer = store.Documents.Options.Serializer();
-        // "t.id = any(@ids)" keeps the primary key as the access path whatever the planner estimates for the join.
+        // A nested loop of primary-key probes (~7 µs an id); "where t.id = any(@ids)" added a bitmap scan and a hash join, twice as slow.
         await using var command = new NpgsqlCommand($"""
             select t.id, t.mt_version, case when t.mt_version < r.newest then t.data end
             from unnest(@ids, @newest) as r(id, newest)
             join {store.DocumentTable} t on t.id = r.id
-            where t.id = any(@ids)
             """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Varchar) { Value = ids });
         command.Parameters.Add(new NpgsqlParameter("newest", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = newest });
