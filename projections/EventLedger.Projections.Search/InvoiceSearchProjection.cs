@@ -1,6 +1,6 @@
 using EventLedger.EventStore.Events;
 using EventLedger.Projections.Contracts;
-using Marten;
+using System.Diagnostics;
 using Marten.Services;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -15,18 +15,17 @@ public sealed record InvoiceSearchApplyResult(int DocumentsWritten, bool Checkpo
 
 /// <summary>
 /// The <c>invoice-search</c> read model: one Marten document per transaction. A stream batch is one transaction on one
-/// connection: the batch's current documents are loaded, folded in memory (events at or below a document's version are
-/// skipped), written in one set-based upsert (<see cref="InvoiceSearchWrites.UpsertAsync"/>: Marten's <c>TryUpdateRevision</c> for
-/// the whole batch, doing nothing for a row whose stored revision — the stream version — is already at or above the new
-/// one, so a racing or redelivering writer cannot go backwards), and the checkpoint document is stored through the Marten
-/// session enlisted in the same transaction; then COMMIT. A failure anywhere leaves all or nothing.
+/// connection (<see cref="ApplyBatchAsync"/>): one query reads the stored revisions of the batch's documents (and the
+/// document itself only where the batch has a newer event for it), the batch is folded in memory (events at or below a
+/// document's revision are skipped), the documents that do not exist yet go in by binary COPY, the ones that do by one
+/// set-based upsert guarded by the revision (<see cref="InvoiceSearchWrites"/>), and the checkpoint document is stored
+/// through a Marten session enlisted in the same transaction; then COMMIT. A failure anywhere leaves all or nothing.
 /// </summary>
 public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
 {
     public const string ProjectionName = "invoice-search";
     public const int CurrentSchemaVersion = 1;
 
-    private static readonly IReadOnlyDictionary<string, InvoiceSearchDocument> NoDocuments = new Dictionary<string, InvoiceSearchDocument>();
     private readonly InvoiceSearchStore _store;
     private readonly ILogger _logger;
     private readonly Lock _bulkGate = new();
@@ -47,6 +46,12 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
     /// <summary>Test hook: runs after the batch's documents and checkpoint are written, before COMMIT.</summary>
     internal Func<NpgsqlConnection, CancellationToken, Task>? BeforeCommit { get; set; }
 
+    /// <summary>Test hook: runs before the COPY of a batch's new documents (to insert one from another writer: the race).</summary>
+    internal Func<CancellationToken, Task>? BeforeCopy { get; set; }
+
+    /// <summary>Benchmark hook: the time each step of a stream batch took (the benchmark prints where catch-up spends it).</summary>
+    internal InvoiceSearchPhases? Phases { get; set; }
+
     /// <inheritdoc />
     /// <exception cref="InvoiceSearchStoreUnavailableException">PostgreSQL is unreachable or dropped the connection; retry the batch.</exception>
     public async ValueTask ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken) =>
@@ -64,41 +69,102 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
         return _store.ExecuteAsync("applying a batch", async ct =>
         {
             var changes = InvoiceSearchFold.Changes(batch.Events);
-            await using var connection = await _store.DataSource.OpenConnectionAsync(ct);
-            IReadOnlyList<InvoiceSearchDocument> documents;
+            int written;
             try
             {
-                await using var transaction = await connection.BeginTransactionAsync(ct);
+                written = await ApplyOnceAsync(batch, changes, copyNew: true, ct);
+            }
+            catch (CopyRaceException race)
+            {
+                // Another writer (a host taking the shard over, a rebuild's overlap) inserted one of the documents this
+                // batch found missing; the batch was rolled back. Again with the guarded upsert alone, which resolves the race.
+                LogCopyRace(batch.Position?.ShardId, race.InnerException!.Message);
+                written = await ApplyOnceAsync(batch, changes, copyNew: false, ct);
+            }
 
+            LogApplied(batch.Events.Count, written, batch.Position?.ShardId);
+            return new InvoiceSearchApplyResult(written, batch.Position is not null);
+        }, cancellationToken);
+    }
+
+    private async Task<int> ApplyOnceAsync(ProjectionBatch batch, IReadOnlyList<InvoiceSearchChange> changes, bool copyNew, CancellationToken ct)
+    {
+        var phases = Phases;
+        var mark = Stopwatch.GetTimestamp();
+        await using var connection = await _store.DataSource.OpenConnectionAsync(ct);
+        try
+        {
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            if (phases is not null) mark = phases.Lap("open, begin", mark);
+            var written = await WriteAsync(connection, transaction, changes, copyNew, phases, ct);
+            mark = Stopwatch.GetTimestamp();
+
+            if (batch.Position is { } position)
+            {
                 // The session enlists in our transaction and does not commit it: the COMMIT below covers documents and checkpoint.
                 await using var session = _store.Documents.LightweightSession(SessionOptions.ForTransaction(transaction));
-                var current = await LoadAsync(session, changes, ct);
-                documents = InvoiceSearchFold.Plan(changes, current);
-                await InvoiceSearchWrites.UpsertAsync(_store, connection, transaction, documents, ct);
-
-                if (batch.Position is { } position)
-                {
-                    session.Store(InvoiceSearchCheckpoints.Of(position, TimeProvider.System.GetUtcNow()));
-                }
-
+                session.Store(InvoiceSearchCheckpoints.Of(position, TimeProvider.System.GetUtcNow()));
                 await session.SaveChangesAsync(ct);
-                if (BeforeCommit is { } hook)
-                {
-                    await hook(connection, ct);
-                }
-
-                await transaction.CommitAsync(ct);
+                if (phases is not null) mark = phases.Lap("checkpoint", mark);
             }
-            catch (InvalidOperationException e) when (connection.FullState != System.Data.ConnectionState.Open)
+
+            if (BeforeCommit is { } hook)
             {
-                // Npgsql reports a connection that broke under an open transaction (server stopped or restarted, backend
-                // killed) as "Transaction is already completed" on the next command or on COMMIT.
-                throw _store.ConnectionLost("applying a batch", e);
+                await hook(connection, ct);
             }
 
-            LogApplied(batch.Events.Count, documents.Count, batch.Position?.ShardId);
-            return new InvoiceSearchApplyResult(documents.Count, batch.Position is not null);
-        }, cancellationToken);
+            await transaction.CommitAsync(ct);
+            phases?.Lap("commit", mark);
+            return written;
+        }
+        catch (InvalidOperationException e) when (connection.FullState != System.Data.ConnectionState.Open)
+        {
+            // Npgsql reports a connection that broke under an open transaction (server stopped or restarted, backend
+            // killed) as "Transaction is already completed" on the next command or on COMMIT.
+            throw _store.ConnectionLost("applying a batch", e);
+        }
+    }
+
+    /// <summary>
+    /// The write path shared by stream batches and rebuild pages, inside the caller's transaction: read what is stored,
+    /// fold, COPY the new documents (or, with <paramref name="copyNew"/> false, upsert them too), upsert the continued ones.
+    /// Returns the documents written.
+    /// </summary>
+    /// <exception cref="CopyRaceException">A document found missing was inserted by another writer before the COPY.</exception>
+    private async Task<int> WriteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<InvoiceSearchChange> changes, bool copyNew,
+        InvoiceSearchPhases? phases, CancellationToken ct)
+    {
+        var mark = Stopwatch.GetTimestamp();
+        var stored = await InvoiceSearchWrites.ReadStoredAsync(_store, connection, transaction, changes, ct);
+        if (phases is not null) mark = phases.Lap("read stored revisions", mark);
+
+        // Only what the batch has something newer for: a document at or past every event of its change is not folded,
+        // not read and not written (a redelivery).
+        var pending = changes.Where(c => !stored.Revisions.TryGetValue(c.Id, out var revision) || c.Events[^1].Version > revision).ToList();
+        var documents = InvoiceSearchFold.Plan(pending, stored.Documents);
+        var inserts = new List<InvoiceSearchDocument>(documents.Count);
+        var updates = new List<InvoiceSearchDocument>();
+        foreach (var document in documents)
+        {
+            (copyNew && !stored.Revisions.ContainsKey(document.Id) ? inserts : updates).Add(document);
+        }
+
+        if (phases is not null) mark = phases.Lap("fold", mark);
+        try
+        {
+            if (BeforeCopy is { } hook && inserts.Count > 0) await hook(ct);
+            await InvoiceSearchWrites.CopyAsync(_store, connection, inserts, ct);
+        }
+        catch (Exception e) when (InvoiceSearchWrites.IsUniqueViolation(e))
+        {
+            throw new CopyRaceException(e);
+        }
+
+        if (phases is not null) mark = phases.Lap("copy new documents", mark);
+        await InvoiceSearchWrites.UpsertAsync(_store, connection, transaction, updates, ct);
+        phases?.Lap("upsert existing documents", mark);
+        return documents.Count;
     }
 
     /// <inheritdoc />
@@ -129,26 +195,24 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
         return _store.ExecuteAsync("bulk loading a page", async ct =>
         {
             await PrepareBulkLoadAsync(ct);
-            IReadOnlyDictionary<string, InvoiceSearchDocument> current;
-            await using (var session = _store.Documents.QuerySession())
+            try
             {
-                current = await LoadAsync(session, changes, ct);
+                return await LoadOnceAsync(changes, copyNew: true, ct);
             }
-
-            var documents = InvoiceSearchFold.Plan(changes, current);
-            if (documents.Count > 0)
+            catch (CopyRaceException)
             {
-                // New documents by COPY, the ones this page continues (an invoice split across pages) by the guarded
-                // upsert; one transaction, so the page is all or nothing.
-                await using var connection = await _store.DataSource.OpenConnectionAsync(ct);
-                await using var transaction = await connection.BeginTransactionAsync(ct);
-                await InvoiceSearchWrites.CopyAsync(_store, connection, [.. documents.Where(d => !current.ContainsKey(d.Id))], ct);
-                await InvoiceSearchWrites.UpsertAsync(_store, connection, transaction, [.. documents.Where(d => current.ContainsKey(d.Id))], ct);
-                await transaction.CommitAsync(ct);
+                return await LoadOnceAsync(changes, copyNew: false, ct);
             }
-
-            return documents.Count;
         }, cancellationToken);
+    }
+
+    private async Task<int> LoadOnceAsync(IReadOnlyList<InvoiceSearchChange> changes, bool copyNew, CancellationToken ct)
+    {
+        await using var connection = await _store.DataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var written = await WriteAsync(connection, transaction, changes, copyNew, phases: null, ct);
+        await transaction.CommitAsync(ct);
+        return written;
     }
 
     /// <summary>
@@ -187,21 +251,15 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
         if (await _store.DropSecondaryIndexesAsync(CancellationToken.None)) LogIndexesDropped(_store.Schema);
     }
 
-    private static async Task<IReadOnlyDictionary<string, InvoiceSearchDocument>> LoadAsync(
-        IQuerySession session, IReadOnlyList<InvoiceSearchChange> changes, CancellationToken ct)
-    {
-        if (changes.Count == 0)
-        {
-            return NoDocuments;
-        }
-
-        var loaded = await session.LoadManyAsync<InvoiceSearchDocument>(ct, changes.Select(c => c.Id));
-        return loaded.ToDictionary(d => d.Id, StringComparer.Ordinal);
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Search: bulk load into {Schema} begins on an empty table; its secondary indexes are built after the load")]
     private partial void LogIndexesDropped(string schema);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Search: a document of a batch on shard {ShardId} was inserted by another writer while the batch ran ({Reason}); the batch is applied again with the guarded upsert alone")]
+    private partial void LogCopyRace(string? shardId, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Search: applied {Events} events, {Documents} documents written (shard {ShardId})")]
     private partial void LogApplied(int events, int documents, string? shardId);
 }
+
+/// <summary>The COPY of a batch's new documents met a row another writer inserted; the transaction is rolled back.</summary>
+internal sealed class CopyRaceException(Exception inner) : Exception("A new search document was inserted by another writer during the batch.", inner);

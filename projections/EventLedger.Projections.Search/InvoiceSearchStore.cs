@@ -129,7 +129,9 @@ public sealed partial class InvoiceSearchStore : IAsyncDisposable
 
             async Task<object?> ScalarAsync(string sql)
             {
-                await using var command = new NpgsqlCommand(sql, connection, transaction);
+                // No command timeout: after a bulk load these build GIN indexes over every row (minutes at a million
+                // documents on a busy 2-core machine; Npgsql's default 30 s failed the rebuild). The caller's token bounds them.
+                await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
                 command.Parameters.AddWithValue("schema", Schema);
                 return await command.ExecuteScalarAsync(ct);
             }

@@ -51,7 +51,7 @@ public static class SearchScenario
         // (1) catch-up: one transaction per batch, documents and checkpoint together.
         await using var projected = new InvoiceSearchStore(dataSource, $"bench_search_proj_{run}");
         await projected.MigrateAsync(ct);
-        var projection = new InvoiceSearchProjection(projected);
+        var projection = new InvoiceSearchProjection(projected) { Phases = new InvoiceSearchPhases() };
         long applied = 0;
         var clock = Stopwatch.StartNew();
         using (Progress.Every(() => $"search catch-up: {Interlocked.Read(ref applied):N0}/{events.Count:N0} ({Interlocked.Read(ref applied) / clock.Elapsed.TotalSeconds:N0}/s)"))
@@ -67,6 +67,8 @@ public static class SearchScenario
         Progress.Done();
         var catchupRate = events.Count / clock.Elapsed.TotalSeconds;
         Console.WriteLine($"  catch-up: {events.Count:N0} events in {clock.Elapsed.TotalSeconds:F1} s = {catchupRate:N0} events/s");
+        var phases = projection.Phases.Totals();
+        Console.WriteLine("  catch-up per step: " + string.Join(", ", phases.Select(p => $"{p.Phase} {p.Seconds:F1} s ({p.Seconds / phases.Sum(q => q.Seconds):P0})")));
 
         // (2) rebuild: the bulk path, pages of a scan in order, into a fresh schema; the first page drops the secondary
         // indexes and the load ends by building them and analyzing (what the engine's catch-up start does).
