@@ -37,6 +37,9 @@ namespace EventLedger.Server;
 /// </summary>
 public static class EventLedgerWebApp
 {
+    /// <summary>The .NET runtime's built-in meter (dotnet.gc.*, dotnet.jit.*, dotnet.thread_pool.*), exported on /metrics.</summary>
+    public const string RuntimeMeterName = "System.Runtime";
+
     public static async Task<WebApplication> BuildAsync(EventLedgerSettings settings, int port, LogLevel minimumLogLevel, CancellationToken ct, EventLedgerRoles roles = EventLedgerRoles.All,
         Action<IServiceCollection>? configureServices = null, IReadOnlyList<IReadModel>? readModels = null)
     {
@@ -80,8 +83,10 @@ public static class EventLedgerWebApp
             services.AddHostedService<ReadModelVersionFollower>();
         }
 
+        // System.Runtime: the runtime's own meter (GC heap per generation, committed memory, fragmentation, pauses, JIT,
+        // thread pool), so /metrics shows where the process's memory goes (README "Memory settings").
         services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(CommandMetrics.MeterName, StreamsMetrics.MeterName, ProjectionMetrics.MeterName, ArchiveMetrics.MeterName)
+            .AddMeter(CommandMetrics.MeterName, StreamsMetrics.MeterName, ProjectionMetrics.MeterName, ArchiveMetrics.MeterName, RuntimeMeterName)
             .AddPrometheusExporter());
 
         // Last, so tests and embedders can add read models or replace options.
