@@ -10,6 +10,7 @@ using EventLedger.EmbeddedStack;
 using EventLedger.EventStore;
 using EventLedger.EventStore.Tables;
 using EventLedger.Projections.Contracts;
+using EventLedger.Server.Memory;
 using EventLedger.Server.Operations;
 using EventLedger.Server.OperatorConsole;
 using EventLedger.Server.Operations.Reactions;
@@ -88,6 +89,9 @@ public static class EventLedgerWebApp
         services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(CommandMetrics.MeterName, StreamsMetrics.MeterName, ProjectionMetrics.MeterName, ArchiveMetrics.MeterName, RuntimeMeterName)
             .AddPrometheusExporter());
+
+        services.AddHostedService(sp => new NativeHeapTrimmer(
+            builder.Configuration.GetValue("Memory:NativeTrimInterval", NativeHeapTrimmer.DefaultInterval), sp.GetRequiredService<ILogger<NativeHeapTrimmer>>()));
 
         // Last, so tests and embedders can add read models or replace options.
         configureServices?.Invoke(services);
