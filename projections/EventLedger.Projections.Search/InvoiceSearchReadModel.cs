@@ -36,7 +36,12 @@ public sealed class InvoiceSearchReadModel : IPostgresReadModel
     public Task DropAsync(NpgsqlDataSource dataSource, string tablePrefix, int version, CancellationToken cancellationToken) =>
         StoresFor(dataSource, tablePrefix).For(version).DropSchemaAsync(cancellationToken);
 
-    private InvoiceSearchStores StoresFor(NpgsqlDataSource dataSource, string tablePrefix) =>
+    /// <summary>
+    /// The per-version stores of this read model on <paramref name="dataSource"/> for <paramref name="tablePrefix"/>: the
+    /// projection host and the API's <c>GET /search</c> take theirs from here, so a process builds one Marten document
+    /// store per version, not one per user of it.
+    /// </summary>
+    public InvoiceSearchStores StoresFor(NpgsqlDataSource dataSource, string tablePrefix) =>
         _stores.GetValue(dataSource, static _ => new ConcurrentDictionary<string, InvoiceSearchStores>(StringComparer.Ordinal))
             .GetOrAdd(tablePrefix, prefix => new InvoiceSearchStores(dataSource, prefix));
 }

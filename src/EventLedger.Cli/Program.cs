@@ -15,6 +15,7 @@ var root = new RootCommand("EventLedger: an event-sourced invoice ledger on Dyna
     ConsoleCommand.Create(),
     ReactionsCommand.Create(),
     SearchCommand.Create(),
+    MemoryCommand.Create(),
 };
 
 try

@@ -10,6 +10,7 @@ using EventLedger.EmbeddedStack;
 using EventLedger.EventStore;
 using EventLedger.EventStore.Tables;
 using EventLedger.Projections.Contracts;
+using EventLedger.Server.Memory;
 using EventLedger.Server.Operations;
 using EventLedger.Server.OperatorConsole;
 using EventLedger.Server.Operations.Reactions;
@@ -37,6 +38,9 @@ namespace EventLedger.Server;
 /// </summary>
 public static class EventLedgerWebApp
 {
+    /// <summary>The .NET runtime's built-in meter (dotnet.gc.*, dotnet.jit.*, dotnet.thread_pool.*), exported on /metrics.</summary>
+    public const string RuntimeMeterName = "System.Runtime";
+
     public static async Task<WebApplication> BuildAsync(EventLedgerSettings settings, int port, LogLevel minimumLogLevel, CancellationToken ct, EventLedgerRoles roles = EventLedgerRoles.All,
         Action<IServiceCollection>? configureServices = null, IReadOnlyList<IReadModel>? readModels = null)
     {
@@ -80,9 +84,14 @@ public static class EventLedgerWebApp
             services.AddHostedService<ReadModelVersionFollower>();
         }
 
+        // System.Runtime: the runtime's own meter (GC heap per generation, committed memory, fragmentation, pauses, JIT,
+        // thread pool), so /metrics shows where the process's memory goes (README "Memory settings").
         services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(CommandMetrics.MeterName, StreamsMetrics.MeterName, ProjectionMetrics.MeterName, ArchiveMetrics.MeterName)
+            .AddMeter(CommandMetrics.MeterName, StreamsMetrics.MeterName, ProjectionMetrics.MeterName, ArchiveMetrics.MeterName, RuntimeMeterName)
             .AddPrometheusExporter());
+
+        services.AddHostedService(sp => new NativeHeapTrimmer(
+            builder.Configuration.GetValue("Memory:NativeTrimInterval", NativeHeapTrimmer.DefaultInterval), sp.GetRequiredService<ILogger<NativeHeapTrimmer>>()));
 
         // Last, so tests and embedders can add read models or replace options.
         configureServices?.Invoke(services);

@@ -106,6 +106,44 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Current resident set (VmRSS), in bytes.</summary>
     public long MemoryBytes() => StatusKilobytes("VmRSS:") * 1024;
 
+    /// <summary>
+    /// Where the server's resident set is now: anonymous (GC heap, native allocations, stacks), file-backed (assemblies and
+    /// native libraries, mapped), shared (the JIT's double-mapped code and stubs: W^X), from <c>/proc/PID/status</c>, and
+    /// the GC's own view from the runtime meter on <c>/metrics</c> (null where the server does not export it).
+    /// </summary>
+    public async Task<MemoryBreakdown> MemoryBreakdownAsync(CancellationToken ct)
+    {
+        Dictionary<string, double>? metrics = null;
+        try
+        {
+            metrics = ParsePrometheus(await Http.GetStringAsync("metrics", ct));
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        double? Sum(string name) => metrics is null ? null
+            : metrics.Where(m => m.Key == name || m.Key.StartsWith(name + "{", StringComparison.Ordinal)).Select(m => m.Value).DefaultIfEmpty(double.NaN).Sum() is var v && !double.IsNaN(v) ? v : null;
+        return new MemoryBreakdown(
+            StatusKilobytes("VmRSS:") * 1024, StatusKilobytes("RssAnon:") * 1024, StatusKilobytes("RssFile:") * 1024, StatusKilobytes("RssShmem:") * 1024,
+            (int)StatusKilobytes("Threads:"),
+            Sum("dotnet_gc_last_collection_heap_size_bytes"), Sum("dotnet_gc_last_collection_memory_committed_size_bytes"),
+            Sum("dotnet_gc_last_collection_heap_fragmentation_size_bytes"));
+    }
+
+    private static Dictionary<string, double> ParsePrometheus(string text)
+    {
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.Length == 0 || line[0] == '#') continue;
+            var parts = line.Split(' ');
+            if (parts.Length >= 2 && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)) values[parts[0]] = value;
+        }
+
+        return values;
+    }
+
     private long StatusKilobytes(string field)
     {
         var line = File.ReadLines($"/proc/{Id}/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal))
@@ -155,3 +193,6 @@ public sealed class ServerProcess : IAsyncDisposable
         _process.Dispose();
     }
 }
+
+/// <summary>The server's resident set by kind (bytes) and the GC's figures after its last collection (bytes; null when not exported).</summary>
+public sealed record MemoryBreakdown(long Rss, long Anonymous, long FileBacked, long Shared, int Threads, double? GcHeap, double? GcCommitted, double? GcFragmentation);

@@ -42,7 +42,9 @@ public sealed partial class ProjectionHostService(
     // The subscriptions of this host read the same shards; sharing their GetRecords pages reads and decodes each shard
     // once instead of once per read model (on DynamoDB Local, where one thread serves everything, that is most of the
     // catch-up cost). Each subscription still keeps its own position, leases and checkpoints.
-    private readonly IDynamoDbStreams _reads = new SharedStreamReads(streams);
+    private readonly IDynamoDbStreams _reads = options.SharedPageRecords > 0
+        ? new SharedStreamReads(streams, options.SharedPageRecords, options.SharedPageLifetime)
+        : streams;
     private readonly string _ownerId = options.OwnerId ?? LeaseOwner.NewId();
     private DeadLetterStore? _deadLetters;
     private DynamoDbLeaseStore? _leases;

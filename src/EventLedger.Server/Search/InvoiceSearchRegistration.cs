@@ -17,7 +17,15 @@ public static class InvoiceSearchRegistration
         }
 
         services.TryAddSingleton(_ => NpgsqlDataSource.Create(postgresConnectionString));
-        services.AddSingleton(sp => new InvoiceSearchStores(sp.GetRequiredService<NpgsqlDataSource>(), tablePrefix));
+        // The hosted read model's own stores when search is declared (one Marten document store per version per process;
+        // a second set here built a second store, and compiled the mapping again, on the first query), else stores of our own.
+        services.AddSingleton(sp =>
+        {
+            var dataSource = sp.GetRequiredService<NpgsqlDataSource>();
+            return sp.GetService<DeclaredReadModels>()?.All.OfType<InvoiceSearchReadModel>().FirstOrDefault() is { } declared
+                ? declared.StoresFor(dataSource, tablePrefix)
+                : new InvoiceSearchStores(dataSource, tablePrefix);
+        });
         return services;
     }
 }

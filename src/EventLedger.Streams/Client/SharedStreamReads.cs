@@ -26,6 +26,12 @@ public sealed class SharedStreamReads(IDynamoDbStreams inner, int maxCachedRecor
     private readonly ConcurrentQueue<(string Key, long Added, int Count)> _order = new();
     private long _cachedRecords;
 
+    /// <summary>Records held in cached pages now (at most the bound, plus the page that was just read).</summary>
+    internal long CachedRecords => Interlocked.Read(ref _cachedRecords);
+
+    /// <summary>Pages held now (read or being read).</summary>
+    internal int CachedPages => _pages.Count;
+
     public Task<ListStreamsResponse> ListStreamsAsync(ListStreamsRequest request, CancellationToken cancellationToken = default) =>
         inner.ListStreamsAsync(request, cancellationToken);
 

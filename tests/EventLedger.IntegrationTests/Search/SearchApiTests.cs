@@ -6,6 +6,9 @@ using System.Text.Json;
 using EventLedger.Cli.Commands;
 using EventLedger.Cli.Demo;
 using EventLedger.IntegrationTests.Fixtures;
+using EventLedger.Projections.Search;
+using EventLedger.Server;
+using Npgsql;
 
 namespace EventLedger.IntegrationTests.Search;
 
@@ -58,6 +61,17 @@ public sealed class SearchApiTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal(JsonValueKind.Null, printers.GetProperty("next").ValueKind);
         Assert.Equal(["Client1_trans1xxxx"], TransactionIds(await SearchAsync("vendor=1")));
         Assert.Empty(TransactionIds(await SearchAsync("item=printer&minQuantity=3")));
+    }
+
+    [Fact]
+    public async Task The_api_and_the_hosted_read_model_share_one_document_store_per_version()
+    {
+        await SearchAsync("q=client1"); // the API has used its stores
+        var declared = _app.Get<DeclaredReadModels>().All.OfType<InvoiceSearchReadModel>().Single();
+        var hosted = declared.StoresFor(_app.Get<NpgsqlDataSource>(), _app.Settings.TablePrefix);
+        var api = _app.Get<InvoiceSearchStores>();
+        Assert.Same(hosted, api);
+        Assert.Same(hosted.For(InvoiceSearchProjection.CurrentSchemaVersion).Documents, api.For(InvoiceSearchProjection.CurrentSchemaVersion).Documents);
     }
 
     [Fact]
