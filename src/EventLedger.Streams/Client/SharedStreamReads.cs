@@ -17,10 +17,10 @@ namespace EventLedger.Streams.Client;
 /// readers must not modify them. A shared read is not cancelled with the reader that started it (others may wait on it);
 /// the HTTP client's timeout bounds it.
 /// </remarks>
-public sealed class SharedStreamReads(IDynamoDbStreams inner, int maxCachedRecords = 20_000, TimeSpan? pageLifetime = null) : IDynamoDbStreams
+public sealed class SharedStreamReads(IDynamoDbStreams inner, int maxCachedRecords, TimeSpan pageLifetime, TimeProvider? time = null) : IDynamoDbStreams
 {
     private const string Prefix = "shared|";
-    private readonly TimeSpan _lifetime = pageLifetime ?? TimeSpan.FromSeconds(30);
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ConcurrentDictionary<string, Lazy<Task<Page>>> _pages = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _realIterators = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(string Key, long Added, int Count)> _order = new();
@@ -74,7 +74,7 @@ public sealed class SharedStreamReads(IDynamoDbStreams inner, int maxCachedRecor
             throw;
         }
 
-        if (page.Records.Count == 0 || page.Added + _lifetime.Ticks < DateTime.UtcNow.Ticks)
+        if (page.Records.Count == 0 || page.Added + pageLifetime.Ticks < _time.GetUtcNow().UtcTicks)
         {
             _pages.TryRemove(KeyValuePair.Create(key, lazy));
         }
@@ -128,7 +128,7 @@ public sealed class SharedStreamReads(IDynamoDbStreams inner, int maxCachedRecor
                 _realIterators[key] = again;
             }
 
-            return new Page([], key, response.NextShardIterator is null, DateTime.UtcNow.Ticks);
+            return new Page([], key, response.NextShardIterator is null, _time.GetUtcNow().UtcTicks);
         }
 
         var next = After(key, response.Records[^1].Dynamodb.SequenceNumber);
@@ -138,7 +138,7 @@ public sealed class SharedStreamReads(IDynamoDbStreams inner, int maxCachedRecor
         }
 
         Remember(key, response.Records.Count);
-        return new Page(response.Records, next, response.NextShardIterator is null, DateTime.UtcNow.Ticks);
+        return new Page(response.Records, next, response.NextShardIterator is null, _time.GetUtcNow().UtcTicks);
 
         async Task<GetRecordsResponse> ReadFreshAsync()
         {
@@ -156,10 +156,10 @@ public sealed class SharedStreamReads(IDynamoDbStreams inner, int maxCachedRecor
     /// <summary>Keeps at most <c>maxCachedRecords</c> records and nothing older than the page lifetime; also bounds the real-iterator map.</summary>
     private void Remember(string key, int count)
     {
-        var now = DateTime.UtcNow.Ticks;
+        var now = _time.GetUtcNow().UtcTicks;
         _order.Enqueue((key, now, count));
         Interlocked.Add(ref _cachedRecords, count);
-        while (_order.TryPeek(out var oldest) && (Interlocked.Read(ref _cachedRecords) > maxCachedRecords || oldest.Added + _lifetime.Ticks < now))
+        while (_order.TryPeek(out var oldest) && (Interlocked.Read(ref _cachedRecords) > maxCachedRecords || oldest.Added + pageLifetime.Ticks < now))
         {
             if (_order.TryDequeue(out oldest))
             {

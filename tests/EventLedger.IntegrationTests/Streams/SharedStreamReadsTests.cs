@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using EventLedger.Streams.Client;
 using EventLedger.Streams.Client.Model;
 
@@ -44,7 +45,8 @@ public sealed class SharedStreamReadsTests
     public async Task Pages_older_than_the_lifetime_are_dropped()
     {
         using var fake = Shard(records: 1_000);
-        using var shared = new SharedStreamReads(fake, maxCachedRecords: 100_000, pageLifetime: TimeSpan.FromMilliseconds(200));
+        var time = new FakeTimeProvider();
+        using var shared = new SharedStreamReads(fake, maxCachedRecords: 100_000, pageLifetime: TimeSpan.FromMilliseconds(200), time);
         var iterator = await TrimHorizonAsync(shared);
         for (var i = 0; i < 3; i++)
         {
@@ -52,7 +54,7 @@ public sealed class SharedStreamReadsTests
         }
 
         Assert.Equal(300, shared.CachedRecords);
-        await Task.Delay(400);
+        time.Advance(TimeSpan.FromMilliseconds(400));
         await shared.GetRecordsAsync(new GetRecordsRequest { ShardIterator = iterator, Limit = 100 });
         Assert.Equal(100, shared.CachedRecords); // only the page just read
         Assert.Equal(1, shared.CachedPages);
