@@ -69,19 +69,7 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
         return _store.ExecuteAsync("applying a batch", async ct =>
         {
             var changes = InvoiceSearchFold.Changes(batch.Events);
-            int written;
-            try
-            {
-                written = await ApplyOnceAsync(batch, changes, copyNew: true, ct);
-            }
-            catch (CopyRaceException race)
-            {
-                // Another writer (a host taking the shard over, a rebuild's overlap) inserted one of the documents this
-                // batch found missing; the batch was rolled back. Again with the guarded upsert alone, which resolves the race.
-                LogCopyRace(batch.Position?.ShardId, race.InnerException!.Message);
-                written = await ApplyOnceAsync(batch, changes, copyNew: false, ct);
-            }
-
+            var written = await CopyOrUpsertAsync(copyNew => ApplyOnceAsync(batch, changes, copyNew, ct), batch.Position?.ShardId);
             LogApplied(batch.Events.Count, written, batch.Position?.ShardId);
             return new InvoiceSearchApplyResult(written, batch.Position is not null);
         }, cancellationToken);
@@ -195,15 +183,26 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
         return _store.ExecuteAsync("bulk loading a page", async ct =>
         {
             await PrepareBulkLoadAsync(ct);
-            try
-            {
-                return await LoadOnceAsync(changes, copyNew: true, ct);
-            }
-            catch (CopyRaceException)
-            {
-                return await LoadOnceAsync(changes, copyNew: false, ct);
-            }
+            return await CopyOrUpsertAsync(copyNew => LoadOnceAsync(changes, copyNew, ct), shardId: null);
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/> with new documents by COPY; when another writer (a host taking the shard over, a
+    /// rebuild's overlap) inserted one of them first, the attempt was rolled back and runs again with the guarded upsert
+    /// for every document, which resolves the race.
+    /// </summary>
+    private async Task<int> CopyOrUpsertAsync(Func<bool, Task<int>> attempt, string? shardId)
+    {
+        try
+        {
+            return await attempt(true);
+        }
+        catch (CopyRaceException race)
+        {
+            LogCopyRace(shardId, race.InnerException!.Message);
+            return await attempt(false);
+        }
     }
 
     private async Task<int> LoadOnceAsync(IReadOnlyList<InvoiceSearchChange> changes, bool copyNew, CancellationToken ct)
@@ -254,7 +253,7 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
     [LoggerMessage(Level = LogLevel.Information, Message = "Search: bulk load into {Schema} begins on an empty table; its secondary indexes are built after the load")]
     private partial void LogIndexesDropped(string schema);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Search: a document of a batch on shard {ShardId} was inserted by another writer while the batch ran ({Reason}); the batch is applied again with the guarded upsert alone")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Search: a document of a batch (shard {ShardId}; none for a rebuild page) was inserted by another writer while the batch ran ({Reason}); the batch is applied again with the guarded upsert alone")]
     private partial void LogCopyRace(string? shardId, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Search: applied {Events} events, {Documents} documents written (shard {ShardId})")]
