@@ -95,7 +95,7 @@ public static class LatencyScenario
             $"applied signal and then reads the row once). Errors: {measured.DescribeErrors()}. Host: PollInterval {configured.PollInterval.TotalMilliseconds:0} ms, " +
             $"BatchSize {configured.BatchSize}, MaximumBatchingWindow {configured.MaximumBatchingWindow.TotalMilliseconds:0} ms, CheckpointInterval {configured.CheckpointInterval.TotalMilliseconds:0} ms, ReadAhead {configured.ReadAhead}.");
         report.Note($"Calls the app made per command during the measured run (DynamoDB and Streams; HTTP polls and the probe excluded): {calls}.");
-        report.Note($"{cpuShares} (DynamoDB Local serializes its storage, so about one core is its ceiling; /proc utime + stime over the window).");
+        report.Note($"{cpuShares} (/proc utime + stime over the window; on this machine DynamoDB Local has not been seen much above one core).");
         report.Note($"Raw stream propagation: {propagation.Count} probes (PutItem into a stream-enabled probe table, GetRecords polled every 1 ms on an open iterator), in the same run. " +
             "Lambda polls a shard 4 times a second, so its p50 alone would be ~125 ms plus the write. " + CatchupScenario.Load());
         report.WriteTo(options.ReportPath);
