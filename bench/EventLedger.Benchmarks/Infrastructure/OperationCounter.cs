@@ -21,15 +21,17 @@ public sealed class OperationCounter
                 if (e is WebServiceRequestEventArgs w && w.Request is { } request)
                 {
                     var operation = request.GetType().Name.Replace("Request", "", StringComparison.Ordinal);
-                    var table = request switch
+                    var tables = request switch
                     {
-                        Amazon.DynamoDBv2.Model.GetItemRequest g => g.TableName,
-                        Amazon.DynamoDBv2.Model.QueryRequest q => q.TableName,
-                        Amazon.DynamoDBv2.Model.UpdateItemRequest u => u.TableName,
-                        _ => null,
+                        Amazon.DynamoDBv2.Model.GetItemRequest g => [g.TableName],
+                        Amazon.DynamoDBv2.Model.QueryRequest q => [q.TableName],
+                        Amazon.DynamoDBv2.Model.UpdateItemRequest u => [u.TableName],
+                        // The command path reads the decision state with one BatchGetItem; the projection host reads read-model rows.
+                        Amazon.DynamoDBv2.Model.BatchGetItemRequest b => b.RequestItems.Keys.Order(StringComparer.Ordinal).ToArray(),
+                        _ => Array.Empty<string>(),
                     };
-                    // The table without its per-run prefix ("lat123456-invoice-totals-v1" → "invoice-totals-v1").
-                    Add(table is null ? operation : $"{operation}({table[(table.IndexOf('-', StringComparison.Ordinal) + 1)..]})");
+                    // Each table without its per-run prefix ("lat123456-invoice-totals-v1" → "invoice-totals-v1").
+                    Add(tables.Length == 0 ? operation : $"{operation}({string.Join('+', tables.Select(t => t[(t.IndexOf('-', StringComparison.Ordinal) + 1)..]))})");
                 }
             };
         }
@@ -46,6 +48,24 @@ public sealed class OperationCounter
             .Where(x => x.Count > 0)
             .OrderByDescending(x => x.Count)
             .Select(x => $"{x.Key} {x.Count / (double)units:0.##}"));
+
+    /// <summary>
+    /// Calls per unit made by the projection host alone: everything but the command path (<c>TransactWriteItems</c> and its
+    /// decision-state <c>BatchGetItem</c> on the event store's tables) and the API's reads of a read model (<c>GetItem</c>).
+    /// </summary>
+    public static (double Total, string Detail) HostPerUnit(IReadOnlyDictionary<string, long> before, IReadOnlyDictionary<string, long> after, int units)
+    {
+        var host = after
+            .Select(kv => (kv.Key, Count: kv.Value - before.GetValueOrDefault(kv.Key)))
+            .Where(x => x.Count > 0 && !IsCommandPathOrApiRead(x.Key))
+            .ToDictionary(x => x.Key, x => x.Count, StringComparer.Ordinal);
+        return units == 0 ? (0, "") : (host.Values.Sum() / (double)units, PerUnit(new Dictionary<string, long>(), host, units));
+    }
+
+    private static bool IsCommandPathOrApiRead(string operation) =>
+        operation.StartsWith("TransactWriteItems", StringComparison.Ordinal)
+        || operation is "BatchGetItem(invoice-state)" or "BatchGetItem(commands+invoice-state)"
+        || (operation.StartsWith("GetItem(", StringComparison.Ordinal) && !operation.StartsWith("GetItem(read-model-versions", StringComparison.Ordinal) && !operation.Contains("lease", StringComparison.Ordinal));
 
     private void Add(string operation) => _counts.AddOrUpdate(operation, 1, (_, n) => n + 1);
 
