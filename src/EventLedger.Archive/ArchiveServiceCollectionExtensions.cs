@@ -45,7 +45,7 @@ public static class ArchiveServiceCollectionExtensions
         services.AddSingleton(sp => new ArchiveVerifier(
             sp.GetRequiredService<ArchiveObjectCache>(), sp.GetRequiredService<ArchiveCommitLog>(), ArchiveConsumer.Subscription,
             sp.GetRequiredService<IAmazonDynamoDB>(), sp.GetRequiredService<EventStoreTables>(), sp.GetRequiredService<IDynamoDbStreams>(),
-            sp.GetService<TimeProvider>() ?? TimeProvider.System));
+            sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILoggerFactory>().CreateLogger<ArchiveVerifier>()));
         services.AddSingleton<IReplaySource>(sp => new ArchiveReplaySource(
             new ArchiveManifest(sp.GetRequiredService<IArchiveTarget>()), sp.GetRequiredService<ArchiveObjectCache>(),
             sp.GetRequiredService<ArchiveCommitLog>(), ArchiveConsumer.Subscription, sp.GetRequiredService<InvoiceEventStore>(),

@@ -6,6 +6,8 @@ using EventLedger.Archive.Writing;
 using EventLedger.EventStore.Tables;
 using EventLedger.Streams.Checkpoints;
 using EventLedger.Streams.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EventLedger.Archive.Verification;
 
@@ -15,8 +17,15 @@ namespace EventLedger.Archive.Verification;
 /// follow each other without a gap or an overlap; and no data object is outside the manifest. Events after the archive's
 /// position are read from the stream and counted as pending; they are not missing.
 /// </summary>
-public sealed class ArchiveVerifier
+/// <remarks>
+/// Long work (at a million events most of it is the scan of the event store, 20 minutes on DynamoDB Local): it logs its
+/// progress every <see cref="DefaultProgressInterval"/> — objects hashed, events scanned — and the time it took.
+/// </remarks>
+public sealed partial class ArchiveVerifier
 {
+    /// <summary>How often a running verification logs how far it got.</summary>
+    public static readonly TimeSpan DefaultProgressInterval = TimeSpan.FromSeconds(5);
+
     /// <summary>Longest list in a report; the counts are whole.</summary>
     public const int ListLimit = 1000;
 
@@ -28,11 +37,16 @@ public sealed class ArchiveVerifier
     private readonly EventStoreTables _tables;
     private readonly IDynamoDbStreams _streams;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _progressInterval;
 
     internal ArchiveVerifier(ArchiveObjectCache cache, ArchiveCommitLog log, string subscription, IAmazonDynamoDB dynamoDb,
-        EventStoreTables tables, IDynamoDbStreams streams, TimeProvider time)
+        EventStoreTables tables, IDynamoDbStreams streams, TimeProvider time, ILogger<ArchiveVerifier>? logger = null,
+        TimeSpan? progressInterval = null)
     {
+        _progressInterval = progressInterval ?? DefaultProgressInterval;
         (_cache, _log, _subscription, _dynamoDb, _tables, _streams, _time) = (cache, log, subscription, dynamoDb, tables, streams, time);
+        _logger = logger ?? (ILogger)NullLogger.Instance;
         _manifest = new ArchiveManifest(cache.Target);
     }
 
@@ -40,6 +54,8 @@ public sealed class ArchiveVerifier
     {
         var problems = new List<string>();
         var notes = new List<string>();
+        var started = _time.GetTimestamp();
+        var lastProgress = started;
 
         // Objects, then their entries, then the positions: a writer puts the object, then its entry, then commits, so whatever
         // was committed when the positions are read has its entry listed, unless it was stored while the listings ran; such
@@ -83,13 +99,16 @@ public sealed class ArchiveVerifier
         }
 
         CheckChains(committed, positionOf, problems);
+        LogHashing(committed.Count, objects.Count);
 
         var missingObjects = new List<string>();
         var altered = new List<AlteredObject>();
         var archived = new Dictionary<string, List<long>>(StringComparer.Ordinal);
         long archivedEvents = 0, bytes = 0;
+        var hashed = 0;
         foreach (var entry in committed)
         {
+            hashed++;
             if (!objects.TryGetValue(entry.Key, out var local))
             {
                 missingObjects.Add(entry.Key);
@@ -117,6 +136,11 @@ public sealed class ArchiveVerifier
             }
 
             bytes += local.Size;
+            if (_time.GetElapsedTime(lastProgress) >= _progressInterval)
+            {
+                lastProgress = _time.GetTimestamp();
+                LogHashed(hashed, committed.Count, archivedEvents);
+            }
         }
 
         var listed = entries.Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
@@ -125,7 +149,16 @@ public sealed class ArchiveVerifier
         foreach (var a in altered.Take(ListLimit)) problems.Add($"object {a.Key} was altered: SHA-256 {a.ActualSha256}, the manifest says {a.ExpectedSha256}");
         foreach (var key in unlisted.Take(ListLimit)) problems.Add($"object {key} is not in the manifest (a query counts it; verification cannot vouch for it)");
 
-        var store = await EventStoreIndex.ReadAsync(_dynamoDb, _tables, 4, ct);
+        LogScanning(archivedEvents);
+        long scanned = 0;
+        var scan = EventStoreIndex.ReadAsync(_dynamoDb, _tables, 4, ct, items => Interlocked.Add(ref scanned, items));
+        var tick = _progressInterval < TimeSpan.FromMilliseconds(50) ? TimeSpan.FromMilliseconds(50) : _progressInterval;
+        while (await Task.WhenAny(scan, Task.Delay(tick, _time, ct)) != scan)
+        {
+            LogScanned(Interlocked.Read(ref scanned), _time.GetElapsedTime(started).TotalSeconds);
+        }
+
+        var store = await scan;
         var streamArn = await EventStoreSchema.GetStreamArnAsync(_dynamoDb, _tables, ct);
         var (pendingEvents, tailNotes) = await new StreamTail(_streams).ReadAsync(streamArn, positionOf, ct);
         notes.AddRange(tailNotes);
@@ -180,6 +213,7 @@ public sealed class ArchiveVerifier
         if (duplicateCount > 0) problems.Add($"{duplicateCount} events are in more than one object");
         if (unknownCount > 0) problems.Add($"{unknownCount} archived events are not in the event store");
 
+        LogVerified(problems.Count == 0, archivedEvents, storeEvents, problems.Count, _time.GetElapsedTime(started).TotalSeconds);
         return new ArchiveVerificationReport(
             problems.Count == 0,
             _cache.Target.Location,
@@ -227,4 +261,19 @@ public sealed class ArchiveVerifier
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Archive verify: {Objects} committed objects ({Stored} stored), hashing and reading their keys")]
+    private partial void LogHashing(int objects, int stored);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Archive verify: hashed {Done}/{Objects} objects, {Events} archived events so far")]
+    private partial void LogHashed(int done, int objects, long events);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Archive verify: {Events} archived events read; scanning the event store")]
+    private partial void LogScanning(long events);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Archive verify: scanned {Events} events of the event store ({Seconds:F0} s so far)")]
+    private partial void LogScanned(long events, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Archive verify: complete {Complete}, {Archived} events archived, {Store} in the event store, {Problems} problems, in {Seconds:F1} s")]
+    private partial void LogVerified(bool complete, long archived, long store, int problems, double seconds);
 }

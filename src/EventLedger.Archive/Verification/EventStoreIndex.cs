@@ -10,11 +10,12 @@ namespace EventLedger.Archive.Verification;
 /// <summary>
 /// Per invoice, the highest version and the number of events in the event store: a parallel scan that reads the keys only.
 /// Versions run 1, 2, 3 … with no gaps (the append guarantees it), so these two numbers say which events there are.
+/// <c>scanned</c> hears the item count of every page (progress).
 /// </summary>
 internal static class EventStoreIndex
 {
     public static async Task<IReadOnlyDictionary<string, (long MaxVersion, long Count)>> ReadAsync(
-        IAmazonDynamoDB dynamoDb, EventStoreTables tables, int segments, CancellationToken ct)
+        IAmazonDynamoDB dynamoDb, EventStoreTables tables, int segments, CancellationToken ct, Action<int>? scanned = null)
     {
         var streams = new ConcurrentDictionary<string, (long, long)>(StringComparer.Ordinal);
         await Task.WhenAll(Enumerable.Range(0, segments).Select(async segment =>
@@ -33,6 +34,7 @@ internal static class EventStoreIndex
                     ExclusiveStartKey = start,
                     ConsistentRead = true,
                 }, ct);
+                scanned?.Invoke(page.Items?.Count ?? 0);
                 foreach (var item in page.Items ?? [])
                 {
                     var version = long.Parse(item[EventItem.Version].N, CultureInfo.InvariantCulture);

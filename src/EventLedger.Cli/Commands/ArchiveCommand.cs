@@ -105,6 +105,9 @@ internal static class ArchiveCommand
         return command;
     }
 
+    /// <summary>How often <c>archive verify</c> says it is still waiting for the server.</summary>
+    internal static TimeSpan VerifyTick { get; set; } = TimeSpan.FromSeconds(10);
+
     private static Command Verify()
     {
         var url = ServerClient.UrlOption();
@@ -114,7 +117,16 @@ internal static class ArchiveCommand
             // Verification reads every object and scans the event store: give it time.
             using var http = ServerClient.Create(parse.GetValue(url)!);
             http.Timeout = TimeSpan.FromMinutes(30);
-            if (await ServerClient.SendAsync(http, HttpMethod.Get, "/archive/status", parse.InvocationConfiguration.Error, ct) is not { } report) return 1;
+            // One request for the whole verification; say it is still running (the server logs how far it got).
+            var error = parse.InvocationConfiguration.Error;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var request = ServerClient.SendAsync(http, HttpMethod.Get, "/archive/status", error, ct);
+            while (await Task.WhenAny(request, Task.Delay(VerifyTick, ct)) != request)
+            {
+                await error.WriteLineAsync($"eventledger: verifying the archive… {clock.Elapsed.TotalSeconds:F0} s (the server logs objects hashed and events scanned)");
+            }
+
+            if (await request is not { } report) return 1;
             var console = ConsoleOf(parse);
             var complete = report.GetProperty("complete").GetBoolean();
             console.MarkupLine($"archive [grey]{Markup.Escape(report.GetProperty("location").GetString() ?? "")}[/]");

@@ -1,6 +1,12 @@
 using System.CommandLine;
 using System.Text.Json;
 using EventLedger.Archive.Format;
+using EventLedger.Archive.Reading;
+using EventLedger.Archive.Verification;
+using EventLedger.Archive.Writing;
+using EventLedger.EventStore.Tables;
+using EventLedger.Streams.Client;
+using Microsoft.Extensions.Logging;
 using EventLedger.Cli.Commands;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.Projections.Tests.Support;
@@ -89,6 +95,43 @@ public sealed class ArchiveVerificationTests(StackFixture stack)
         Assert.True(report.GetProperty("complete").GetBoolean());
         Assert.Equal(0, report.GetProperty("archivedEvents").GetInt64());
         Assert.Equal(0, report.GetProperty("missingEventCount").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_verification_logs_its_progress_and_what_it_found()
+    {
+        var directory = NewDirectory("progress");
+        await using var app = await StartAsync(stack, "ar-progress", LocalDirectory(directory, interval: "1", size: "2KB"), batchSize: 10);
+        var log = SmallLog();
+        await SeedAsync(stack.DynamoDb, app.Settings.TablePrefix, log.Events);
+        await WaitUntilArchivedAsync(app.Http, log.Events.Count);
+
+        var lines = new RecordingLogger<ArchiveVerifier>();
+        var verifier = new ArchiveVerifier(
+            app.Get<ArchiveObjectCache>(), app.Get<ArchiveCommitLog>(), ArchiveConsumer.Subscription, stack.DynamoDb,
+            app.Get<EventStoreTables>(), app.Get<IDynamoDbStreams>(), TimeProvider.System, lines, progressInterval: TimeSpan.Zero);
+        var report = await verifier.VerifyAsync(default);
+
+        Assert.True(report.Complete);
+        var objects = (await ObjectsAsync(directory)).Count;
+        Assert.Contains($"Archive verify: {objects} committed objects ({objects} stored), hashing and reading their keys", lines.Messages);
+        Assert.Contains($"Archive verify: hashed {objects}/{objects} objects, {log.Events.Count} archived events so far", lines.Messages);
+        Assert.Contains($"Archive verify: {log.Events.Count} archived events read; scanning the event store", lines.Messages);
+        Assert.Contains(lines.Messages, m => m.StartsWith($"Archive verify: complete True, {log.Events.Count} events archived, {log.Events.Count} in the event store, 0 problems", StringComparison.Ordinal));
+    }
+
+    private sealed class RecordingLogger<T> : ILogger<T>
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
+
+        public IReadOnlyList<string> Messages => [.. _messages];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _messages.Enqueue(formatter(state, exception));
     }
 
     private static EventLog SmallLog()
