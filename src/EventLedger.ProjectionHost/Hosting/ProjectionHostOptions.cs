@@ -23,6 +23,16 @@ public sealed record ProjectionHostOptions
     /// latency at low rates does not grow. The window each batch used: metric <c>eventledger.streams.batching_window</c>.
     /// </summary>
     public TimeSpan AdaptiveBatchingWindow { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Under load, the shortest time between the starts of two batches of a shard (default 40 ms; zero: off; at most
+    /// <see cref="AdaptiveBatchingWindow"/>). When a shard's batch held more than one record (and was not full), the next
+    /// one waits this long and for the previous batch to be applied, then reads once: at 100 commands/s batches hold about
+    /// four commands, and the group's GetRecords, BatchGetItem and BatchWriteItem are paid once per batch, not once per
+    /// poll. Batches of one record (low rates) and full ones (catch-up) are not paced; the window a paced batch waited is
+    /// in <c>eventledger.streams.batching_window</c>.
+    /// </summary>
+    public TimeSpan LoadedBatchInterval { get; init; } = TimeSpan.FromMilliseconds(40);
     public int MaximumRetryAttempts { get; init; } = 5;
     public TimeSpan? MaximumRecordAge { get; init; }
     public bool BisectBatchOnFunctionError { get; init; } = true;
@@ -64,6 +74,15 @@ public sealed record ProjectionHostOptions
     /// server's live heap at 200 commands/s).
     /// </summary>
     public TimeSpan SharedPageLifetime { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long an empty GetRecords answer is shared by the subscriptions of this host that poll a shard at the same
+    /// position (default 0: only calls that overlap share it; at most half of <see cref="PollInterval"/>). Caught-up
+    /// subscriptions (the group, analytics, search, reactions) then make one empty poll between them instead of one each;
+    /// in exchange a subscription may be told "nothing new" up to this long after a record arrived, and sees it at its
+    /// next poll.
+    /// </summary>
+    public TimeSpan SharedEmptyAnswerLifetime { get; init; } = TimeSpan.Zero;
 
     /// <summary>Identity of this host in the lease table (unique per process by default).</summary>
     public string? OwnerId { get; init; }
