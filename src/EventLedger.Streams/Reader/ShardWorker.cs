@@ -24,9 +24,10 @@ internal enum ShardWorkerOutcome
 }
 
 /// <summary>
-/// Reads and processes one leased shard: waits for its parent, starts after the checkpoint, gathers batches
-/// (BatchSize, MaximumBatchingWindow, PollInterval), reading the next batch while the current one is dispatched (ReadAhead),
-/// and checkpoints at most once per CheckpointInterval, when it stops, and at the shard's end.
+/// Reads and processes one leased shard: waits for its parent, starts after the checkpoint, gathers batches (BatchSize,
+/// MaximumBatchingWindow, AdaptiveBatchingWindow, LoadedBatchInterval, PollInterval), reading the next batch while the
+/// current one is dispatched (ReadAhead), and checkpoints at most once per CheckpointInterval, when it stops, and at the
+/// shard's end.
 /// <see cref="Stop"/> lets the in-flight batch finish within a grace period; <see cref="Abort"/> abandons it.
 /// </summary>
 internal sealed class ShardWorker
