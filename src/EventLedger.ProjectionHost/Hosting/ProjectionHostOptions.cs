@@ -75,15 +75,6 @@ public sealed record ProjectionHostOptions
     /// </summary>
     public TimeSpan SharedPageLifetime { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>
-    /// How long an empty GetRecords answer is shared by the subscriptions of this host that poll a shard at the same
-    /// position (default 0: only calls that overlap share it; at most half of <see cref="PollInterval"/>). Caught-up
-    /// subscriptions (the group, analytics, search, reactions) then make one empty poll between them instead of one each;
-    /// in exchange a subscription may be told "nothing new" up to this long after a record arrived, and sees it at its
-    /// next poll.
-    /// </summary>
-    public TimeSpan SharedEmptyAnswerLifetime { get; init; } = TimeSpan.Zero;
-
     /// <summary>Identity of this host in the lease table (unique per process by default).</summary>
     public string? OwnerId { get; init; }
 

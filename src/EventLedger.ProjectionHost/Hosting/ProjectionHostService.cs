@@ -43,8 +43,7 @@ public sealed partial class ProjectionHostService(
     // once instead of once per read model (on DynamoDB Local, where one thread serves everything, that is most of the
     // catch-up cost). Each subscription still keeps its own position, leases and checkpoints.
     private readonly IDynamoDbStreams _reads = options.SharedPageRecords > 0
-        ? new SharedStreamReads(streams, options.SharedPageRecords, options.SharedPageLifetime,
-            emptyLifetime: options.SharedEmptyAnswerLifetime < options.PollInterval / 2 ? options.SharedEmptyAnswerLifetime : options.PollInterval / 2)
+        ? new SharedStreamReads(streams, options.SharedPageRecords, options.SharedPageLifetime)
         : streams;
     private readonly string _ownerId = options.OwnerId ?? LeaseOwner.NewId();
     private DeadLetterStore? _deadLetters;

@@ -8,12 +8,7 @@ namespace EventLedger.Streams.Client;
 /// version, each with its own leases and checkpoints) share GetRecords calls: a page read from a position is kept for a
 /// short while and handed to every reader that asks for the same position, so a shard is read and decoded once instead
 /// of once per read model. Readers stay independent: each keeps its own position and may fall behind, in which case it
-/// reads for itself. A non-empty page is kept for <paramref name="pageLifetime"/> (its records never change). An empty
-/// answer depends on when it was asked, so it is kept only for <paramref name="emptyLifetime"/> (default zero: not at all,
-/// only readers whose calls overlap share it): the caught-up readers of a shard polling it at one position within that
-/// time get one GetRecords call between them instead of one each. The price is staleness: a reader may be told "nothing
-/// new" up to <paramref name="emptyLifetime"/> (plus the duration of the call) after a record arrived, and sees the record
-/// at its next poll. Keep it well under the poll interval (the projection host uses half of it at most).
+/// reads for itself. Only non-empty pages are kept (an empty answer depends on when it was asked).
 /// </summary>
 /// <remarks>
 /// It hands out its own iterators, <c>shared|…</c>, which name a position (TRIM_HORIZON or after a sequence number) rather
@@ -22,7 +17,7 @@ namespace EventLedger.Streams.Client;
 /// readers must not modify them. A shared read is not cancelled with the reader that started it (others may wait on it);
 /// the HTTP client's timeout bounds it.
 /// </remarks>
-public sealed class SharedStreamReads(IDynamoDbStreams inner, int maxCachedRecords, TimeSpan pageLifetime, TimeProvider? time = null, TimeSpan emptyLifetime = default) : IDynamoDbStreams
+public sealed class SharedStreamReads(IDynamoDbStreams inner, int maxCachedRecords, TimeSpan pageLifetime, TimeProvider? time = null) : IDynamoDbStreams
 {
     private const string Prefix = "shared|";
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -68,13 +63,6 @@ public sealed class SharedStreamReads(IDynamoDbStreams inner, int maxCachedRecor
         var key = request.ShardIterator;
         var limit = request.Limit ?? 1000;
         var lazy = _pages.GetOrAdd(key, k => new Lazy<Task<Page>>(() => ReadAsync(k, limit, CancellationToken.None)));
-        if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && await lazy.Value is { Records.Count: 0 } answered && !IsFresh(answered))
-        {
-            // An empty answer older than its lifetime says nothing about now: ask again.
-            _pages.TryRemove(KeyValuePair.Create(key, lazy));
-            lazy = _pages.GetOrAdd(key, k => new Lazy<Task<Page>>(() => ReadAsync(k, limit, CancellationToken.None)));
-        }
-
         Page page;
         try
         {
@@ -86,7 +74,7 @@ public sealed class SharedStreamReads(IDynamoDbStreams inner, int maxCachedRecor
             throw;
         }
 
-        if ((page.Records.Count == 0 && !IsFresh(page)) || page.Added + pageLifetime.Ticks < _time.GetUtcNow().UtcTicks)
+        if (page.Records.Count == 0 || page.Added + pageLifetime.Ticks < _time.GetUtcNow().UtcTicks)
         {
             _pages.TryRemove(KeyValuePair.Create(key, lazy));
         }
@@ -113,13 +101,8 @@ public sealed class SharedStreamReads(IDynamoDbStreams inner, int maxCachedRecor
         _realIterators.Clear();
     }
 
-    /// <summary>Whether an empty answer may still be handed out (asked less than the empty lifetime ago).</summary>
-    private bool IsFresh(Page empty) => empty.Added + emptyLifetime.Ticks > _time.GetUtcNow().UtcTicks;
-
     private async Task<Page> ReadAsync(string key, int limit, CancellationToken cancellationToken)
     {
-        // An empty answer is dated from when it was asked: it says nothing about records that arrived during the call.
-        var asked = _time.GetUtcNow().UtcTicks;
         var (arn, shardId, position) = Parse(key);
         GetRecordsResponse response;
         if (_realIterators.TryRemove(key, out var real))
@@ -145,7 +128,7 @@ public sealed class SharedStreamReads(IDynamoDbStreams inner, int maxCachedRecor
                 _realIterators[key] = again;
             }
 
-            return new Page([], key, response.NextShardIterator is null, asked);
+            return new Page([], key, response.NextShardIterator is null, _time.GetUtcNow().UtcTicks);
         }
 
         var next = After(key, response.Records[^1].Dynamodb.SequenceNumber);

@@ -6,8 +6,7 @@ namespace EventLedger.IntegrationTests.Streams;
 
 /// <summary>
 /// The projection host's shared stream page cache: readers at one position share a GetRecords call, and what it keeps on
-/// the heap stays within its record bound and its page lifetime (ProjectionHostOptions.SharedPageRecords, SharedPageLifetime);
-/// an empty answer is shared only within its own, short lifetime (SharedEmptyAnswerLifetime).
+/// the heap stays within its record bound and its page lifetime (ProjectionHostOptions.SharedPageRecords, SharedPageLifetime).
 /// </summary>
 public sealed class SharedStreamReadsTests
 {
@@ -59,40 +58,6 @@ public sealed class SharedStreamReadsTests
         await shared.GetRecordsAsync(new GetRecordsRequest { ShardIterator = iterator, Limit = 100 });
         Assert.Equal(100, shared.CachedRecords); // only the page just read
         Assert.Equal(1, shared.CachedPages);
-    }
-
-    [Fact]
-    public async Task An_empty_answer_is_shared_for_its_lifetime_and_asked_again_after_it()
-    {
-        using var fake = Shard(records: 10);
-        var time = new FakeTimeProvider();
-        using var shared = new SharedStreamReads(fake, maxCachedRecords: 1_000, pageLifetime: TimeSpan.FromMinutes(1), time, emptyLifetime: TimeSpan.FromMilliseconds(10));
-        var tip = (await shared.GetRecordsAsync(new GetRecordsRequest { ShardIterator = await TrimHorizonAsync(shared), Limit = 100 })).NextShardIterator!;
-
-        var first = await shared.GetRecordsAsync(new GetRecordsRequest { ShardIterator = tip, Limit = 100 });
-        time.Advance(TimeSpan.FromMilliseconds(5));
-        fake.Append("shard-1", "INV-1", 11);
-        var second = await shared.GetRecordsAsync(new GetRecordsRequest { ShardIterator = tip, Limit = 100 });
-        Assert.Empty(first.Records);
-        Assert.Empty(second.Records); // within the lifetime: the first reader's answer, although a record has arrived since
-        Assert.Equal(2, fake.GetRecordsCalls);
-
-        time.Advance(TimeSpan.FromMilliseconds(5));
-        var third = await shared.GetRecordsAsync(new GetRecordsRequest { ShardIterator = second.NextShardIterator!, Limit = 100 });
-        Assert.Single(third.Records);
-        Assert.Equal(3, fake.GetRecordsCalls);
-    }
-
-    [Fact]
-    public async Task Without_an_empty_lifetime_every_empty_poll_is_a_call()
-    {
-        using var fake = Shard(records: 10);
-        using var shared = new SharedStreamReads(fake, maxCachedRecords: 1_000, pageLifetime: TimeSpan.FromMinutes(1), new FakeTimeProvider());
-        var tip = (await shared.GetRecordsAsync(new GetRecordsRequest { ShardIterator = await TrimHorizonAsync(shared), Limit = 100 })).NextShardIterator!;
-
-        await shared.GetRecordsAsync(new GetRecordsRequest { ShardIterator = tip, Limit = 100 });
-        await shared.GetRecordsAsync(new GetRecordsRequest { ShardIterator = tip, Limit = 100 });
-        Assert.Equal(3, fake.GetRecordsCalls);
     }
 
     private static FakeDynamoDbStreams Shard(int records)
