@@ -23,6 +23,16 @@ public sealed record ProjectionHostOptions
     /// latency at low rates does not grow. The window each batch used: metric <c>eventledger.streams.batching_window</c>.
     /// </summary>
     public TimeSpan AdaptiveBatchingWindow { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Under load, the shortest time between the starts of two batches of a shard (default 40 ms; zero: off; at most
+    /// <see cref="AdaptiveBatchingWindow"/>). When a shard's batch held more than one record (and was not full), the next
+    /// one waits this long and for the previous batch to be applied, then reads once: at 100 commands/s batches hold about
+    /// four commands, and the group's GetRecords, BatchGetItem and BatchWriteItem are paid once per batch, not once per
+    /// poll. Batches of one record (low rates) and full ones (catch-up) are not paced; the window a paced batch waited is
+    /// in <c>eventledger.streams.batching_window</c>.
+    /// </summary>
+    public TimeSpan LoadedBatchInterval { get; init; } = TimeSpan.FromMilliseconds(40);
     public int MaximumRetryAttempts { get; init; } = 5;
     public TimeSpan? MaximumRecordAge { get; init; }
     public bool BisectBatchOnFunctionError { get; init; } = true;

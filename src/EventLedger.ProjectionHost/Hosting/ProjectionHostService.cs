@@ -314,6 +314,7 @@ public sealed partial class ProjectionHostService(
         BatchSize = options.BatchSize,
         MaximumBatchingWindow = options.MaximumBatchingWindow,
         AdaptiveBatchingWindow = options.AdaptiveBatchingWindow,
+        LoadedBatchInterval = options.LoadedBatchInterval,
         MaximumRetryAttempts = options.MaximumRetryAttempts,
         MaximumRecordAge = options.MaximumRecordAge,
         BisectBatchOnFunctionError = options.BisectBatchOnFunctionError,

@@ -49,8 +49,7 @@ public sealed partial class ReadModelVersionFollower(
     /// <summary>Starts the versions of <paramref name="name"/> the registry wants fed and stops the others, once.</summary>
     public async Task FollowAsync(string name, CancellationToken ct)
     {
-        var pointer = await registry.GetPointerAsync(name, ct);
-        var versions = await registry.ListVersionsAsync(name, ct);
+        var (pointer, versions) = await registry.GetPointerAndVersionsAsync(name, ct);
         var wanted = VersionsToFeed(pointer, versions);
         var running = host.RunningVersions(name);
         var grouped = host.GroupVersions(name);

@@ -92,6 +92,38 @@ public sealed class ReadModelVersionRegistry(IAmazonDynamoDB db, string tablePre
         return result;
     }
 
+    /// <summary>
+    /// The pointer and every version of a read model (ascending) in one strongly consistent Query of its partition: what
+    /// <see cref="GetPointerAsync"/> and <see cref="ListVersionsAsync"/> return, for one call instead of two (the follower
+    /// asks for both on every host every follow interval).
+    /// </summary>
+    public async Task<(ReadModelPointer Pointer, IReadOnlyList<ReadModelVersionRecord> Versions)> GetPointerAndVersionsAsync(string name, CancellationToken ct)
+    {
+        Dictionary<string, AttributeValue>? pointer = null;
+        var versions = new List<ReadModelVersionRecord>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var response = await db.QueryAsync(ReadModelQuery(TableName, name, start), ct);
+            foreach (var item in response.Items ?? [])
+            {
+                if (IsPointer(item))
+                {
+                    pointer = item;
+                }
+                else if (IsVersion(item))
+                {
+                    versions.Add(ToRecord(item));
+                }
+            }
+
+            start = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+        }
+        while (start is not null);
+
+        return (ToPointer(name, pointer), versions);
+    }
+
     /// <summary>Records a version a rebuild starts building (a new rebuild, or one started over): replaces whatever was recorded.</summary>
     public Task RecordBuildingAsync(ReadModelVersionRecord record, CancellationToken ct) =>
         db.PutItemAsync(new PutItemRequest { TableName = TableName, Item = ToItem(record) }, ct);

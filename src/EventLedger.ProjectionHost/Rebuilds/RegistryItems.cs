@@ -74,6 +74,23 @@ internal static class RegistryItems
         ExclusiveStartKey = start,
     };
 
+    /// <summary>Every item of a read model (its pointer and its versions), from <paramref name="start"/>.</summary>
+    public static QueryRequest ReadModelQuery(string tableName, string name, Dictionary<string, AttributeValue>? start) => new()
+    {
+        TableName = tableName,
+        ConsistentRead = true,
+        KeyConditionExpression = "#n = :n",
+        ExpressionAttributeNames = new() { ["#n"] = NameKey },
+        ExpressionAttributeValues = new() { [":n"] = Text(name) },
+        ExclusiveStartKey = start,
+    };
+
+    /// <summary>Whether an item is the pointer item (else a version item).</summary>
+    public static bool IsPointer(Dictionary<string, AttributeValue> item) => TextOf(item, ItemKey) == PointerItem;
+
+    /// <summary>Whether an item is a version item.</summary>
+    public static bool IsVersion(Dictionary<string, AttributeValue> item) => TextOf(item, ItemKey) is { } key && key.StartsWith(VersionItemPrefix, StringComparison.Ordinal);
+
     /// <summary>The pointer of <paramref name="name"/>; a read model without one is live at version 1.</summary>
     public static ReadModelPointer ToPointer(string name, Dictionary<string, AttributeValue>? item) => item is not { Count: > 0 }
         ? new ReadModelPointer(name, 1, null, null, null, null)

@@ -8,7 +8,8 @@ namespace EventLedger.Streams.Client;
 /// version, each with its own leases and checkpoints) share GetRecords calls: a page read from a position is kept for a
 /// short while and handed to every reader that asks for the same position, so a shard is read and decoded once instead
 /// of once per read model. Readers stay independent: each keeps its own position and may fall behind, in which case it
-/// reads for itself. Only non-empty pages are kept (an empty answer depends on when it was asked).
+/// reads for itself. Only non-empty pages are kept (an empty answer depends on when it was asked). A reader handed a
+/// cached page also gets the cached pages that follow it (up to its limit), so one that is behind catches up in one call.
 /// </summary>
 /// <remarks>
 /// It hands out its own iterators, <c>shared|…</c>, which name a position (TRIM_HORIZON or after a sequence number) rather
@@ -84,13 +85,32 @@ public sealed class SharedStreamReads(IDynamoDbStreams inner, int maxCachedRecor
             return new GetRecordsResponse { Records = [], NextShardIterator = page.Ended ? null : key };
         }
 
-        if (page.Records.Count <= limit)
+        // A reader behind the one that read this page takes the pages read after it too, as far as they are cached and its
+        // limit allows, so it catches up in one call. Page by page it would stay behind: a reader that reads once per batch
+        // (paced, under load) would get one page per batch, as many as the reader ahead of it made.
+        var records = new List<Record>(page.Records);
+        var last = page;
+        while (records.Count < limit && !last.Ended && _pages.TryGetValue(last.Next, out var following)
+               && following.IsValueCreated && following.Value.IsCompletedSuccessfully)
         {
-            return new GetRecordsResponse { Records = [.. page.Records], NextShardIterator = page.Ended ? null : page.Next };
+            var more = await following.Value;
+            if (more.Records.Count == 0)
+            {
+                break;
+            }
+
+            records.AddRange(more.Records);
+            last = more;
         }
 
-        // The page was read with a larger limit by another reader: hand out its first records; the rest stay reachable by position.
-        var head = page.Records.Take(limit).ToList();
+        if (records.Count <= limit)
+        {
+            return new GetRecordsResponse { Records = records, NextShardIterator = last.Ended ? null : last.Next };
+        }
+
+        // More than the limit (a page read with a larger limit by another reader, or several pages): hand out the first
+        // records; the rest stay reachable by position.
+        var head = records.GetRange(0, limit);
         return new GetRecordsResponse { Records = head, NextShardIterator = After(key, head[^1].Dynamodb.SequenceNumber) };
     }
 

@@ -24,9 +24,10 @@ internal enum ShardWorkerOutcome
 }
 
 /// <summary>
-/// Reads and processes one leased shard: waits for its parent, starts after the checkpoint, gathers batches
-/// (BatchSize, MaximumBatchingWindow, PollInterval), reading the next batch while the current one is dispatched (ReadAhead),
-/// and checkpoints at most once per CheckpointInterval, when it stops, and at the shard's end.
+/// Reads and processes one leased shard: waits for its parent, starts after the checkpoint, gathers batches (BatchSize,
+/// MaximumBatchingWindow, AdaptiveBatchingWindow, LoadedBatchInterval, PollInterval), reading the next batch while the
+/// current one is dispatched (ReadAhead), and checkpoints at most once per CheckpointInterval, when it stops, and at the
+/// shard's end.
 /// <see cref="Stop"/> lets the in-flight batch finish within a grace period; <see cref="Abort"/> abandons it.
 /// </summary>
 internal sealed class ShardWorker
@@ -110,7 +111,7 @@ internal sealed class ShardWorker
             _context.Logger.LogInformation("Reading shard {ShardId} ({Subscription}) from {Position}", ShardId, options.Name, checkpoint ?? initial.Value);
 
             _lastCheckpointWrite = _context.Time.GetTimestamp();
-            Task<(List<Record> Batch, bool Ended)>? next = StartGatherAsync(stop, applying: null);
+            Task<(List<Record> Batch, bool Ended)>? next = StartGatherAsync(stop, applying: null, paced: false);
             while (true)
             {
                 await FlushWhileWaitingAsync(next!);
@@ -119,8 +120,9 @@ internal sealed class ShardWorker
                 var applying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 if (batch.Count > 0 && !ended && options.ReadAhead)
                 {
-                    // Read ahead: the next batch is gathered while this one is applied (one batch at most).
-                    next = StartGatherAsync(stop, applying.Task);
+                    // Read ahead: the next batch is gathered while this one is applied (one batch at most). Under load (this
+                    // batch held more than one record but was not full) it is paced: see FillAsync.
+                    next = StartGatherAsync(stop, applying.Task, paced: IsLoaded(batch.Count));
                 }
 
                 if (batch.Count > 0)
@@ -152,7 +154,7 @@ internal sealed class ShardWorker
                     return ShardWorkerOutcome.Ended;
                 }
 
-                next ??= StartGatherAsync(stop, applying: null);
+                next ??= StartGatherAsync(stop, applying: null, paced: false);
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -180,9 +182,9 @@ internal sealed class ShardWorker
     }
 
     /// <summary>Starts gathering the next batch; a read ahead that is never awaited (the worker stopped first) is observed here.</summary>
-    private Task<(List<Record> Batch, bool Ended)> StartGatherAsync(CancellationToken stop, Task? applying)
+    private Task<(List<Record> Batch, bool Ended)> StartGatherAsync(CancellationToken stop, Task? applying, bool paced)
     {
-        var gather = GatherAsync(stop, applying);
+        var gather = GatherAsync(stop, applying, paced);
         _ = gather.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return gather;
     }
@@ -190,11 +192,12 @@ internal sealed class ShardWorker
     /// <summary>
     /// Reads until the batch is full, the shard ends, or (with records in hand) the batching window has passed. With an
     /// adaptive window, a read ahead (<paramref name="applying"/>: the previous batch being applied) keeps reading while the
-    /// previous batch is applied, up to the window.
+    /// previous batch is applied, up to the window; a <paramref name="paced"/> read ahead first waits out the loaded batch
+    /// interval and the previous batch, then reads once.
     /// </summary>
-    private async Task<(List<Record> Batch, bool Ended)> GatherAsync(CancellationToken stop, Task? applying)
+    private async Task<(List<Record> Batch, bool Ended)> GatherAsync(CancellationToken stop, Task? applying, bool paced)
     {
-        var (batch, ended, window) = await FillAsync(stop, applying);
+        var (batch, ended, window) = await FillAsync(stop, applying, paced);
         if (batch.Count > 0)
         {
             var tags = new TagList { StreamsMetrics.Subscription(_context.Options.Name), StreamsMetrics.Shard(ShardId) };
@@ -205,12 +208,40 @@ internal sealed class ShardWorker
         return (batch, ended);
     }
 
-    private async Task<(List<Record> Batch, bool Ended, TimeSpan Window)> FillAsync(CancellationToken stop, Task? applying)
+    /// <summary>
+    /// Whether a batch of <paramref name="records"/> says the shard is under load, so that the next batch is paced: more
+    /// than one record arrived while the batch before it was gathered, and it was not full (a full batch is catch-up, whose
+    /// next batch is read at once). Needs <see cref="StreamSubscriptionOptions.LoadedBatchInterval"/> and the adaptive window.
+    /// </summary>
+    private bool IsLoaded(int records)
+    {
+        var options = _context.Options;
+        return options.LoadedBatchInterval > TimeSpan.Zero && options.AdaptiveBatchingWindow > TimeSpan.Zero
+            && records > 1 && records < options.BatchSize;
+    }
+
+    private async Task<(List<Record> Batch, bool Ended, TimeSpan Window)> FillAsync(CancellationToken stop, Task? applying, bool paced)
     {
         var options = _context.Options;
         var time = _context.Time;
         var batch = new List<Record>();
         long? windowStart = null;
+        if (paced && applying is not null)
+        {
+            // Under load: this batch is not handed over sooner than the loaded interval after the previous one (which started
+            // when this gather did), nor before the previous one is applied (it could not go earlier anyway), and no later than
+            // the adaptive window. No reads while waiting: one read at the end takes everything that arrived meanwhile.
+            windowStart = time.GetTimestamp();
+            var interval = options.LoadedBatchInterval < options.AdaptiveBatchingWindow ? options.LoadedBatchInterval : options.AdaptiveBatchingWindow;
+            await Task.Delay(interval, time, stop);
+            var rest = options.AdaptiveBatchingWindow - time.GetElapsedTime(windowStart.Value);
+            if (!applying.IsCompleted && rest > TimeSpan.Zero)
+            {
+                await Task.WhenAny(applying, Task.Delay(rest, time, stop));
+                stop.ThrowIfCancellationRequested();
+            }
+        }
+
         while (true)
         {
             var limit = Math.Min(MaxRecordsPerRead, options.BatchSize - batch.Count);
@@ -230,6 +261,8 @@ internal sealed class ShardWorker
 
             if (batch.Count == 0)
             {
+                // Nothing came (also after a paced wait: the load is over): poll, and records go as soon as they come.
+                windowStart = null;
                 await Task.Delay(options.PollInterval, time, stop);
                 continue;
             }

@@ -43,6 +43,18 @@ public sealed record StreamSubscriptionOptions
     /// </summary>
     public TimeSpan AdaptiveBatchingWindow { get; init; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// Under load, the shortest time from the start of one batch of a shard to the next (0–300 s; default 0: off; at most
+    /// <see cref="AdaptiveBatchingWindow"/>, and needs it and <see cref="ReadAhead"/>). A shard is under load when its last
+    /// batch held more than one record and was not full. The next batch then does not poll every
+    /// <see cref="PollInterval"/>: it waits until this interval has passed and the previous batch is applied (at most the
+    /// adaptive window), and reads once, taking everything that arrived meanwhile. So batches, and the processor's calls
+    /// per batch, follow the load instead of the poll interval. If that read finds nothing the shard is idle again and
+    /// polls as before; a shard whose batches hold one record (low rates) or are full (catch-up) is not paced, so its
+    /// records go at once. A paced batch's window (<c>eventledger.streams.batching_window</c>) is the time it waited.
+    /// </summary>
+    public TimeSpan LoadedBatchInterval { get; init; } = TimeSpan.Zero;
+
     /// <summary>Retries of a failing batch (after bisection, of a failing record) before it is parked: 0–10,000, or -1 for no limit (default 5).</summary>
     public int MaximumRetryAttempts { get; init; } = 5;
 
@@ -135,6 +147,7 @@ public sealed record StreamSubscriptionOptions
         Check(BatchSize is >= 1 and <= 10_000, nameof(BatchSize), "1–10,000");
         Check(MaximumBatchingWindow >= TimeSpan.Zero && MaximumBatchingWindow <= TimeSpan.FromSeconds(300), nameof(MaximumBatchingWindow), "0–300 s");
         Check(AdaptiveBatchingWindow >= TimeSpan.Zero && AdaptiveBatchingWindow <= TimeSpan.FromSeconds(300), nameof(AdaptiveBatchingWindow), "0–300 s");
+        Check(LoadedBatchInterval >= TimeSpan.Zero && LoadedBatchInterval <= TimeSpan.FromSeconds(300), nameof(LoadedBatchInterval), "0–300 s");
         Check(MaximumRetryAttempts is >= -1 and <= 10_000, nameof(MaximumRetryAttempts), "-1 (no limit) or 0–10,000");
         Check(MaximumRecordAge is null || MaximumRecordAge > TimeSpan.Zero, nameof(MaximumRecordAge), "positive or null");
         Check(ParallelizationFactor is >= 1 and <= 10, nameof(ParallelizationFactor), "1–10");

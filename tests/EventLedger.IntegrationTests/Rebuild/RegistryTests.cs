@@ -135,6 +135,27 @@ public sealed class RegistryTests(StackFixture fixture)
 
     private static (int?, string?, DateTimeOffset?) Lock(ReadModelPointer pointer) => (pointer.RebuildingVersion, pointer.Owner, pointer.HeartbeatAt);
 
+    [Fact]
+    public async Task The_follower_s_one_query_reads_what_the_pointer_and_version_reads_return()
+    {
+        var registry = await NewRegistryAsync("rg-query");
+        var now = DateTimeOffset.UtcNow;
+        var (none, noVersions) = await registry.GetPointerAndVersionsAsync("m", None);
+        Assert.Equal(await registry.GetPointerAsync("m", None), none); // no entry: live at version 1
+        Assert.Empty(noVersions);
+
+        await registry.RecordBuildingAsync(ReadModelVersionRecord.Building("m", 2, schemaVersion: 3, segments: 4, now), None);
+        Assert.True(await registry.TryClaimAsync("m", 2, "host-a", now, StaleAfter, None));
+        await registry.MarkRetiringAsync("m", 1, now, None);
+        await registry.RecordBuildingAsync(ReadModelVersionRecord.Building("other", 5, 1, 1, now), None);
+
+        var (pointer, versions) = await registry.GetPointerAndVersionsAsync("m", None);
+        Assert.Equal(await registry.GetPointerAsync("m", None), pointer);
+        Assert.Equal((await registry.ListVersionsAsync("m", None)).Select(v => (v.Name, v.Version, v.State, v.Role, v.Phase)),
+            versions.Select(v => (v.Name, v.Version, v.State, v.Role, v.Phase)));
+        Assert.Equal([1, 2], versions.Select(v => v.Version));
+    }
+
     private async Task<ReadModelVersionRegistry> NewRegistryAsync(string name)
     {
         var registry = new ReadModelVersionRegistry(Db, StackFixture.NewPrefix(name));

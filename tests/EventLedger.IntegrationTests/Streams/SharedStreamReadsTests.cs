@@ -23,6 +23,30 @@ public sealed class SharedStreamReadsTests
     }
 
     [Fact]
+    public async Task A_reader_behind_takes_the_cached_pages_after_its_position_in_one_call()
+    {
+        using var fake = Shard(records: 30);
+        using var shared = new SharedStreamReads(fake, maxCachedRecords: 1_000, pageLifetime: TimeSpan.FromMinutes(1));
+        var ahead = await TrimHorizonAsync(shared);
+        for (var i = 0; i < 3; i++)
+        {
+            ahead = (await shared.GetRecordsAsync(new GetRecordsRequest { ShardIterator = ahead, Limit = 10 })).NextShardIterator!;
+        }
+
+        Assert.Equal(3, fake.GetRecordsCalls);
+        var behind = await shared.GetRecordsAsync(new GetRecordsRequest { ShardIterator = await TrimHorizonAsync(shared), Limit = 100 });
+        Assert.Equal(30, behind.Records.Count); // three pages, no call
+        Assert.Equal(3, fake.GetRecordsCalls);
+        Assert.Equal(ahead, behind.NextShardIterator);
+
+        var limited = await shared.GetRecordsAsync(new GetRecordsRequest { ShardIterator = await TrimHorizonAsync(shared), Limit = 15 });
+        Assert.Equal(15, limited.Records.Count);
+        var rest = await shared.GetRecordsAsync(new GetRecordsRequest { ShardIterator = limited.NextShardIterator!, Limit = 100 });
+        Assert.Equal(behind.Records.Skip(15).Select(r => r.Dynamodb.SequenceNumber), rest.Records.Select(r => r.Dynamodb.SequenceNumber));
+        Assert.Equal(4, fake.GetRecordsCalls); // position 15 was never read as a page: one call from there
+    }
+
+    [Fact]
     public async Task The_cache_keeps_at_most_its_record_bound()
     {
         using var fake = Shard(records: 5_000);
