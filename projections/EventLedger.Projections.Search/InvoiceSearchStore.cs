@@ -105,7 +105,7 @@ public sealed partial class InvoiceSearchStore : IAsyncDisposable
     /// <summary>
     /// Country, currency and status hold a handful of values each: a b-tree on one never beats the id-ordered scan a filtered
     /// page uses (a common value fills a page of 50 within the first rows; a rare one is found by the other filters of the
-    /// query), yet every written row paid for three more index insertions, about a tenth of a catch-up batch (issue 12).
+    /// query), yet every written row paid for three more index insertions (catch-up 4 % faster without them, interleaved A/B).
     /// Marten's <c>Duplicate</c> always adds a b-tree, so the mapping drops them before its first migration reads it (and that
     /// migration drops them from a schema created before); the columns stay for filtering.
     /// </summary>

@@ -14,7 +14,7 @@ public static class MachineInfo
             ? File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
             : null;
         return $"{Environment.ProcessorCount} cores ({cpu ?? "unknown CPU"}), {memKb ?? "?"} memory, {RuntimeInformation.OSDescription}, " +
-            $".NET {Environment.Version}, DynamoDB Local 3.3.0 (in memory, Java 17) and PostgreSQL 15 (default settings, fsync on) on the same machine, no Docker.";
+            $".NET {Environment.Version}, DynamoDB Local 3.3.0 (in memory, Java 17) and PostgreSQL 15 (shared_buffers 512 MB, wal_buffers 16 MB, max_wal_size 4 GB, fsync and synchronous commit on) on the same machine, no Docker.";
     }
 
     public static void WriteTo(string path)
