@@ -78,7 +78,10 @@ public static class LatencyScenario
         var hostCalls = OperationCounter.HostPerUnit(callsBefore, callsAfter, rate * seconds);
         Console.WriteLine($"  DynamoDB / Streams calls per command: {calls}");
         Console.WriteLine($"  of which the projection host's: {hostCalls.Total:0.##} ({hostCalls.Detail})");
-        Console.WriteLine($"  host: PollInterval {configured.PollInterval.TotalMilliseconds:0} ms, MaximumBatchingWindow {configured.MaximumBatchingWindow.TotalMilliseconds:0} ms, AdaptiveBatchingWindow {configured.AdaptiveBatchingWindow.TotalMilliseconds:0} ms, LoadedBatchInterval {configured.LoadedBatchInterval.TotalMilliseconds:0} ms");
+        var hostSettings = $"PollInterval {configured.PollInterval.TotalMilliseconds:0} ms, BatchSize {configured.BatchSize}, " +
+            $"MaximumBatchingWindow {configured.MaximumBatchingWindow.TotalMilliseconds:0} ms, AdaptiveBatchingWindow {configured.AdaptiveBatchingWindow.TotalMilliseconds:0} ms, " +
+            $"LoadedBatchInterval {configured.LoadedBatchInterval.TotalMilliseconds:0} ms, CheckpointInterval {configured.CheckpointInterval.TotalMilliseconds:0} ms, ReadAhead {configured.ReadAhead}";
+        Console.WriteLine($"  host: {hostSettings}");
         Console.WriteLine($"  {cpuShares}");
         await probeStop.CancelAsync();
         var propagation = await probe;
@@ -98,8 +101,7 @@ public static class LatencyScenario
         report.Add(new("achieved command rate", measured.Command.Count / (double)seconds, "commands/s", "scheduled", rate, null));
         report.Note($"{measured.Visible.Count:N0} commands measured over {seconds} s after a {warmup} s warm-up; open loop (command i is sent at t0 + i/{rate} s " +
             "whatever the earlier ones do, and latency counts from that scheduled time); 1,000 invoices round robin; visibility through GET /invoices/{n}?minVersion=v&waitMs=5000 (the API's read-your-writes wait; in this in-process setup it is woken by the projection host's " +
-            $"applied signal and then reads the row once). Errors: {measured.DescribeErrors()}. Host: PollInterval {configured.PollInterval.TotalMilliseconds:0} ms, " +
-            $"BatchSize {configured.BatchSize}, MaximumBatchingWindow {configured.MaximumBatchingWindow.TotalMilliseconds:0} ms, AdaptiveBatchingWindow {configured.AdaptiveBatchingWindow.TotalMilliseconds:0} ms, LoadedBatchInterval {configured.LoadedBatchInterval.TotalMilliseconds:0} ms, CheckpointInterval {configured.CheckpointInterval.TotalMilliseconds:0} ms, ReadAhead {configured.ReadAhead}.");
+            $"applied signal and then reads the row once). Errors: {measured.DescribeErrors()}. Host: {hostSettings}.");
         report.Note($"Calls the app made per command during the measured run (DynamoDB and Streams; the probe excluded): {calls}. The command path is TransactWriteItems and, on a head-cache miss (the first command of each of the run's 1,000 new invoices), BatchGetItem(invoice-state); the API's read-your-writes GETs are GetItem of the read model; the rest is the projection host's.");
         report.Note($"{cpuShares} (/proc utime + stime over the window; on this machine DynamoDB Local has not been seen much above one core).");
         report.Note($"Raw stream propagation: {propagation.Count} probes (PutItem into a stream-enabled probe table, GetRecords polled every 1 ms on an open iterator), in the same run. " +

@@ -15,6 +15,7 @@ namespace EventLedger.Benchmarks.Scenarios;
 public static class SteadyStateScenario
 {
     private const double TargetMb = 150;
+    private const double Mb = 1024 * 1024;
 
     public static async Task RunAsync(LocalStack stack, BenchOptions options, int seconds, CancellationToken ct)
     {
@@ -62,17 +63,16 @@ public static class SteadyStateScenario
         var end = server.MemoryBytes();
         var breakdown = await server.MemoryBreakdownAsync(ct);
         report.Add(new($"server peak RSS at steady state (VmHWM; API + projection host, 5 read models) under {rate:N0} commands/s for {started.Elapsed.TotalSeconds:N0} s",
-            peak / 1048576.0, "MB", "target", TargetMb, null, $"{total:N0} commands, {errors} errors"));
-        report.Add(new("server RSS, highest 250 ms sample", sampledMax / 1048576.0, "MB", "target", TargetMb, null));
-        report.Add(new("server RSS at the end of the load", end / 1048576.0, "MB", "at rest after start-up", idle / 1048576.0, null));
-        const double mb = 1048576.0;
-        report.Add(new("  of which anonymous (GC heap, native allocations, thread stacks)", breakdown.Anonymous / mb, "MB", "", null, null));
-        report.Add(new("  of which file-backed (assemblies and native libraries, mapped)", breakdown.FileBacked / mb, "MB", "", null, null));
-        report.Add(new("  of which shared (JIT code and stubs, double-mapped for W^X)", breakdown.Shared / mb, "MB", "", null, null));
+            peak / Mb, "MB", "target", TargetMb, null, $"{total:N0} commands, {errors} errors"));
+        report.Add(new("server RSS, highest 250 ms sample", sampledMax / Mb, "MB", "target", TargetMb, null));
+        report.Add(new("server RSS at the end of the load", end / Mb, "MB", "at rest after start-up", idle / Mb, null));
+        report.Add(new("  of which anonymous (GC heap, native allocations, thread stacks)", breakdown.Anonymous / Mb, "MB", "", null, null));
+        report.Add(new("  of which file-backed (assemblies and native libraries, mapped)", breakdown.FileBacked / Mb, "MB", "", null, null));
+        report.Add(new("  of which shared (JIT code and stubs, double-mapped for W^X)", breakdown.Shared / Mb, "MB", "", null, null));
         if (breakdown.GcCommitted is { } committed)
         {
-            report.Add(new("GC committed after its last collection", committed / mb, "MB", "GC heap (live + not yet collected)", (breakdown.GcHeap ?? 0) / mb, null,
-                $"fragmentation {(breakdown.GcFragmentation ?? 0) / mb:N1} MB; {breakdown.Threads} threads"));
+            report.Add(new("GC committed after its last collection", committed / Mb, "MB", "GC heap (live + not yet collected)", (breakdown.GcHeap ?? 0) / Mb, null,
+                $"fragmentation {(breakdown.GcFragmentation ?? 0) / Mb:N1} MB; {breakdown.Threads} threads"));
         }
 
         report.Note("The breakdown is read at the end of the load (/proc/PID/status RssAnon, RssFile, RssShmem; the GC's figures from the runtime meter on /metrics). `eventledger memory` prints the GC and JIT settings the server runs with; README \"Memory settings\" says how to change them.");

@@ -106,7 +106,7 @@ internal static class ArchiveCommand
     }
 
     /// <summary>How often <c>archive verify</c> says it is still waiting for the server.</summary>
-    internal static TimeSpan VerifyTick { get; set; } = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan VerifyTick = TimeSpan.FromSeconds(10);
 
     private static Command Verify()
     {

@@ -77,25 +77,13 @@ public sealed class ReadModelVersionRegistry(IAmazonDynamoDB db, string tablePre
     }
 
     /// <summary>Every version of a read model the registry knows, ascending.</summary>
-    public async Task<IReadOnlyList<ReadModelVersionRecord>> ListVersionsAsync(string name, CancellationToken ct)
-    {
-        var result = new List<ReadModelVersionRecord>();
-        Dictionary<string, AttributeValue>? start = null;
-        do
-        {
-            var response = await db.QueryAsync(VersionsQuery(TableName, name, start), ct);
-            result.AddRange((response.Items ?? []).Select(ToRecord));
-            start = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
-        }
-        while (start is not null);
-
-        return result;
-    }
+    public async Task<IReadOnlyList<ReadModelVersionRecord>> ListVersionsAsync(string name, CancellationToken ct) =>
+        (await GetPointerAndVersionsAsync(name, ct)).Versions;
 
     /// <summary>
-    /// The pointer and every version of a read model (ascending) in one strongly consistent Query of its partition: what
-    /// <see cref="GetPointerAsync"/> and <see cref="ListVersionsAsync"/> return, for one call instead of two (the follower
-    /// asks for both on every host every follow interval).
+    /// The pointer and every version of a read model (ascending) in one strongly consistent Query of its partition (the
+    /// pointer item is one more small item in it): for callers that need both, one call instead of a GetItem and a Query
+    /// (the follower asks on every host every follow interval).
     /// </summary>
     public async Task<(ReadModelPointer Pointer, IReadOnlyList<ReadModelVersionRecord> Versions)> GetPointerAndVersionsAsync(string name, CancellationToken ct)
     {

@@ -130,8 +130,7 @@ public sealed partial class RebuildEngine : IHostedService
                 throw new RebuildConflictException($"A rebuild of '{name}' is already running on this host.");
             }
 
-            var pointer = await _registry.GetPointerAsync(name, ct);
-            var versions = await _registry.ListVersionsAsync(name, ct);
+            var (pointer, versions) = await _registry.GetPointerAndVersionsAsync(name, ct);
             var building = versions
                 .Where(v => v.Version > pointer.LiveVersion && v.Role == VersionRole.Building && v.State != RebuildState.Completed)
                 .MaxBy(v => v.Version);

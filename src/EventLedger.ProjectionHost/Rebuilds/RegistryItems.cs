@@ -63,17 +63,6 @@ internal static class RegistryItems
     public static Dictionary<string, AttributeValue> VersionKey(string name, int version) =>
         Key(name, VersionItemPrefix + version.ToString("D6", CultureInfo.InvariantCulture));
 
-    /// <summary>Every version item of a read model, from <paramref name="start"/>.</summary>
-    public static QueryRequest VersionsQuery(string tableName, string name, Dictionary<string, AttributeValue>? start) => new()
-    {
-        TableName = tableName,
-        ConsistentRead = true,
-        KeyConditionExpression = "#n = :n AND begins_with(#i, :v)",
-        ExpressionAttributeNames = new() { ["#n"] = NameKey, ["#i"] = ItemKey },
-        ExpressionAttributeValues = new() { [":n"] = Text(name), [":v"] = Text(VersionItemPrefix) },
-        ExclusiveStartKey = start,
-    };
-
     /// <summary>Every item of a read model (its pointer and its versions), from <paramref name="start"/>.</summary>
     public static QueryRequest ReadModelQuery(string tableName, string name, Dictionary<string, AttributeValue>? start) => new()
     {

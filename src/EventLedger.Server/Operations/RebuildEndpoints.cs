@@ -110,11 +110,9 @@ public static class RebuildEndpoints
     /// <summary>The latest rebuild of a read model (the highest version in the registry), or null.</summary>
     public static async Task<RebuildStatusResponse?> StatusAsync(ReadModelVersionRegistry registry, string name, CancellationToken ct)
     {
-        var versions = await registry.ListVersionsAsync(name, ct);
+        var (pointer, versions) = await registry.GetPointerAndVersionsAsync(name, ct);
         var latest = versions.Where(v => v.StartedAt != DateTimeOffset.MinValue).MaxBy(v => v.Version);
-        if (latest is null) return null;
-        var live = (await registry.GetPointerAsync(name, ct)).LiveVersion;
-        return RebuildStatusResponse.From(latest, live);
+        return latest is null ? null : RebuildStatusResponse.From(latest, pointer.LiveVersion);
     }
 
     private static bool Known(IServiceProvider services, string name) => Hosted(services, name) is not null;

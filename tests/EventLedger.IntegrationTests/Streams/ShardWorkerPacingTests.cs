@@ -41,9 +41,7 @@ public sealed class ShardWorkerPacingTests
         Assert.Equal(1, stream.GetRecordsCalls);
         time.Advance(Interval - Poll);
 
-        await Probe.UntilAsync(() => processor.Batches.Count == 2, "the paced batch", state: () => $"{processor.Batches.Count} batches, {stream.GetRecordsCalls} reads");
-        Assert.Equal([2, 3], processor.Batches.Select(b => b.Records.Count));
-        Assert.Equal(2, stream.GetRecordsCalls); // one read for the whole paced batch
+        await ThePacedBatchCameInOneReadAsync(processor, stream);
         worker.Abort();
     }
 
@@ -71,9 +69,7 @@ public sealed class ShardWorkerPacingTests
         stream.Append("shard-a", "k3", 1);
         release.SetResult();
 
-        await Probe.UntilAsync(() => processor.Batches.Count == 2, "the paced batch", state: () => $"{processor.Batches.Count} batches, {stream.GetRecordsCalls} reads");
-        Assert.Equal([2, 3], processor.Batches.Select(b => b.Records.Count));
-        Assert.Equal(2, stream.GetRecordsCalls);
+        await ThePacedBatchCameInOneReadAsync(processor, stream);
         worker.Abort();
     }
 
@@ -116,6 +112,14 @@ public sealed class ShardWorkerPacingTests
         await Probe.UntilAsync(() => processor.Batches.Count == 2, "the next record, one poll interval later");
         Assert.Equal(0, time.Created(Interval));
         worker.Abort();
+    }
+
+    /// <summary>The second batch holds the three records that arrived while it was paced, taken by one read.</summary>
+    private static async Task ThePacedBatchCameInOneReadAsync(RecordingProcessor processor, FakeDynamoDbStreams stream)
+    {
+        await Probe.UntilAsync(() => processor.Batches.Count == 2, "the paced batch", state: () => $"{processor.Batches.Count} batches, {stream.GetRecordsCalls} reads");
+        Assert.Equal([2, 3], processor.Batches.Select(b => b.Records.Count));
+        Assert.Equal(2, stream.GetRecordsCalls); // the first batch's read, then one read for the whole paced batch
     }
 
     private static FakeDynamoDbStreams Shard()
