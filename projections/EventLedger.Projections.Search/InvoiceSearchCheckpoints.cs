@@ -1,4 +1,5 @@
 using EventLedger.Projections.Contracts;
+using Marten.Services;
 
 namespace EventLedger.Projections.Search;
 
@@ -7,8 +8,12 @@ namespace EventLedger.Projections.Search;
 /// written by <see cref="InvoiceSearchProjection"/> in the same transaction as a batch's documents. The host resumes the
 /// subscription from here, so a checkpoint always describes documents that are committed.
 /// </summary>
-public sealed class InvoiceSearchCheckpoints(InvoiceSearchStore store) : IStreamPositions
+/// <param name="committed">Shared with the version's projection: a save of a shard the projection committed batches of is
+/// checked against its last commit, so a shard's end is never marked over commits PostgreSQL lost.</param>
+public sealed class InvoiceSearchCheckpoints(InvoiceSearchStore store, CommittedCheckpoints? committed = null) : IStreamPositions
 {
+    private readonly CommittedCheckpoints _committed = committed ?? new CommittedCheckpoints();
+
     /// <summary>The position of the last committed batch of <paramref name="subscription"/> in the shard, or null.</summary>
     public Task<StreamPosition?> GetAsync(string subscription, string shardId, CancellationToken cancellationToken = default) =>
         store.ExecuteAsync("reading a checkpoint", async ct =>
@@ -24,9 +29,19 @@ public sealed class InvoiceSearchCheckpoints(InvoiceSearchStore store) : IStream
         ArgumentNullException.ThrowIfNull(position);
         return store.ExecuteAsync("saving a checkpoint", async ct =>
         {
-            await using var session = store.Documents.LightweightSession();
-            session.Store(Of(position, TimeProvider.System.GetUtcNow()));
-            await session.SaveChangesAsync(ct);
+            var id = SearchCheckpoint.IdOf(position.Subscription, position.ShardId);
+            await using var connection = await store.DataSource.OpenConnectionAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            await _committed.VerifyAsync(store, connection, transaction, id, ct);
+            await using (var session = store.Documents.LightweightSession(SessionOptions.ForTransaction(transaction)))
+            {
+                session.Store(Of(position, TimeProvider.System.GetUtcNow()));
+                await session.SaveChangesAsync(ct);
+            }
+
+            // A durable commit (the default): it also flushes every asynchronous commit before it.
+            await transaction.CommitAsync(ct);
+            _committed.Committed(id, position.SequenceNumber);
             return 0;
         }, cancellationToken);
     }

@@ -27,3 +27,15 @@ public sealed class InvoiceSearchStoreConfigurationException(string message, Exc
 {
     public override bool IsTransient => false;
 }
+
+/// <summary>
+/// The stored checkpoint of a shard is not where this process's last commit left it (<see cref="CommittedCheckpoints"/>);
+/// nothing of the batch was written. The host reads the shard again from <see cref="StoredSequenceNumber"/>.
+/// </summary>
+public sealed class InvoiceSearchCheckpointMovedException(string message, string? storedSequenceNumber)
+    : InvoiceSearchStoreException(message, null), ICheckpointMoved
+{
+    public override bool IsTransient => false;
+
+    public string? StoredSequenceNumber { get; } = storedSequenceNumber;
+}

@@ -27,13 +27,16 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
     public const int CurrentSchemaVersion = 1;
 
     private readonly InvoiceSearchStore _store;
+    private readonly CommittedCheckpoints _committed;
     private readonly ILogger _logger;
     private readonly Lock _bulkGate = new();
     private Task? _bulkPrepared;
 
-    public InvoiceSearchProjection(InvoiceSearchStore store, ILogger<InvoiceSearchProjection>? logger = null)
+    /// <param name="committed">Shared with the version's <see cref="InvoiceSearchCheckpoints"/> (a shard's end is checked the same way).</param>
+    public InvoiceSearchProjection(InvoiceSearchStore store, ILogger<InvoiceSearchProjection>? logger = null, CommittedCheckpoints? committed = null)
     {
         _store = store ?? throw new ArgumentNullException(nameof(store));
+        _committed = committed ?? new CommittedCheckpoints();
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
@@ -83,6 +86,16 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
         try
         {
             await using var transaction = await connection.BeginTransactionAsync(ct);
+            var checkpointId = batch.Position is { } at ? SearchCheckpoint.IdOf(at.Subscription, at.ShardId) : null;
+            if (checkpointId is not null)
+            {
+                // A batch that carries its checkpoint commits without waiting for the WAL flush: if PostgreSQL loses it in a
+                // crash, it loses the checkpoint with it, and the next batch of the shard finds that out here (CommittedCheckpoints).
+                // A batch without one (a piece of a failing batch) commits durably: nothing would notice its loss.
+                await using (var asynchronous = new NpgsqlCommand("set local synchronous_commit = off", connection, transaction)) await asynchronous.ExecuteNonQueryAsync(ct);
+                await _committed.VerifyAsync(_store, connection, transaction, checkpointId, ct);
+            }
+
             if (phases is not null) mark = phases.Lap("open, begin", mark);
             var written = await WriteAsync(connection, transaction, changes, copyNew, phases, ct);
             mark = Stopwatch.GetTimestamp();
@@ -102,6 +115,7 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
             }
 
             await transaction.CommitAsync(ct);
+            if (checkpointId is not null) _committed.Committed(checkpointId, batch.Position!.SequenceNumber);
             phases?.Lap("commit", mark);
             return written;
         }

@@ -29,8 +29,9 @@ public sealed class InvoiceSearchReadModel : IPostgresReadModel
     {
         var store = StoresFor(dataSource, tablePrefix).For(version);
         await store.MigrateAsync(cancellationToken);
+        var committed = new CommittedCheckpoints();
         return new PostgresReadModelVersion(
-            new InvoiceSearchProjection(store, loggerFactory.CreateLogger<InvoiceSearchProjection>()), new InvoiceSearchCheckpoints(store));
+            new InvoiceSearchProjection(store, loggerFactory.CreateLogger<InvoiceSearchProjection>(), committed), new InvoiceSearchCheckpoints(store, committed));
     }
 
     public Task DropAsync(NpgsqlDataSource dataSource, string tablePrefix, int version, CancellationToken cancellationToken) =>

@@ -56,6 +56,9 @@ public sealed partial class InvoiceSearchStore : IAsyncDisposable
     /// <summary>The documents' table, schema-qualified (for raw SQL).</summary>
     public string DocumentTable { get; }
 
+    /// <summary>Marten's table of <see cref="SearchCheckpoint"/> documents.</summary>
+    public string CheckpointTable => $"{Schema}.mt_doc_searchcheckpoint";
+
     internal NpgsqlDataSource DataSource => _dataSource;
 
     /// <summary>The stored full-text vector: <c>to_tsvector('simple', data -&gt;&gt; 'searchText')</c>, computed by PostgreSQL on write.</summary>

@@ -324,6 +324,7 @@ public sealed partial class ProjectionHostService(
         LeaseDuration = options.LeaseDuration,
         CreateTablesIfMissing = false,
         IsTransientFailure = TransientFailures.IsTransient,
+        RestartsFromStoredCheckpoint = TransientFailures.RestartsFromStoredCheckpoint,
     };
 
     private static async Task StopOwnAsync(RunningSubscription running, CancellationToken cancellationToken)

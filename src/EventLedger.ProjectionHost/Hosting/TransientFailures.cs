@@ -22,4 +22,10 @@ public static class TransientFailures
         HttpRequestException or SocketException or TimeoutException => true,
         _ => ex.InnerException is { } inner && IsTransient(inner),
     };
+
+    /// <summary>
+    /// Whether the projection found its store's checkpoint moved from where its last commit left it (<see cref="ICheckpointMoved"/>):
+    /// the shard is read again from the stored checkpoint instead of retrying the batch.
+    /// </summary>
+    public static bool RestartsFromStoredCheckpoint(Exception ex) => ex is ICheckpointMoved || (ex.InnerException is { } inner && RestartsFromStoredCheckpoint(inner));
 }

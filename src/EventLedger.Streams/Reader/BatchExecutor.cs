@@ -63,6 +63,12 @@ internal sealed class BatchExecutor(
             {
                 throw;
             }
+            catch (Exception ex) when (options.RestartsFromStoredCheckpoint?.Invoke(ex) == true)
+            {
+                // Not the records and not the store's availability: the position the worker reads from is wrong. The worker
+                // restarts from the store's checkpoint (ShardWorker), which re-reads what the store lost.
+                throw;
+            }
             catch (Exception ex) when (options.IsTransientFailure?.Invoke(ex) == true)
             {
                 // The store is unavailable, not the records bad: pause this shard and try the same batch again, indefinitely.

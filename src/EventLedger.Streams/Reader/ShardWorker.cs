@@ -163,6 +163,16 @@ internal sealed class ShardWorker
             Progress.SetState(ShardState.Stopped);
             return ShardWorkerOutcome.Stopped;
         }
+        catch (Exception ex) when (options.RestartsFromStoredCheckpoint?.Invoke(ex) == true)
+        {
+            // Reported as a failure so that the subscription starts the worker again (after its back-off), from the checkpoint
+            // the store holds now; a warning, not an error: nothing is lost, the shard is read again from there.
+            Failure = ex;
+            await FlushOnExitAsync();
+            Progress.SetState(ShardState.Failed);
+            _context.Logger.LogWarning("Shard {ShardId} ({Subscription}) restarts from the checkpoint its store holds: {Reason}", ShardId, options.Name, ex.Message);
+            return ShardWorkerOutcome.Failed;
+        }
         catch (ResourceNotFoundException ex)
         {
             Failure = ex;

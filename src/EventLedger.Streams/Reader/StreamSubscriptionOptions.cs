@@ -120,6 +120,14 @@ public sealed record StreamSubscriptionOptions
     public Func<Exception, bool>? IsTransientFailure { get; init; }
 
     /// <summary>
+    /// Which processor failures mean "the store's checkpoint is not where this reader's last commit left it" (a store that
+    /// commits asynchronously lost its last commits in a crash, or another host moved the checkpoint): the batch is not
+    /// retried, bisected or parked; the shard's worker stops and starts again from the checkpoint the store holds (null:
+    /// no failure does this).
+    /// </summary>
+    public Func<Exception, bool>? RestartsFromStoredCheckpoint { get; init; }
+
+    /// <summary>
     /// Which shards this host may lease for this subscription (null: any). The projection host passes "the shards whose
     /// lease this host holds for the group of live read models", so every subscription of a shard is read by the process
     /// that owns the shard, and a shard has at most two reading processes (ADR 0016). A held lease of a shard that is no

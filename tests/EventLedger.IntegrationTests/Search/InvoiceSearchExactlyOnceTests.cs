@@ -1,6 +1,8 @@
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.Projections.Contracts;
 using EventLedger.Projections.Search;
+using EventLedger.ProjectionHost.Hosting;
+using EventLedger.Streams.Checkpoints;
 using Npgsql;
 
 namespace EventLedger.IntegrationTests.Search;
@@ -134,6 +136,110 @@ public sealed class InvoiceSearchExactlyOnceTests(StackFixture fixture) : Search
             await bulk.DropSchemaAsync();
             await bulk.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_batch_with_its_checkpoint_commits_without_waiting_for_the_flush_and_one_without_waits()
+    {
+        var (events, _) = SearchTestData.Generate(seed: 9, transactions: 30);
+        var settings = new List<string?>();
+        var projection = new InvoiceSearchProjection(Store)
+        {
+            BeforeCommit = async (connection, ct) =>
+            {
+                await using var command = new NpgsqlCommand("select current_setting('synchronous_commit')", connection);
+                settings.Add((string?)await command.ExecuteScalarAsync(ct));
+            },
+        };
+        var half = events.Count / 2;
+
+        await projection.ApplyBatchAsync(new ProjectionBatch([.. events.Take(half)], new StreamPosition("s", "shard-1", "10")));
+        await projection.ApplyBatchAsync(new ProjectionBatch([.. events.Skip(half)], null));
+
+        Assert.Equal(["off", "on"], settings);
+    }
+
+    [Fact]
+    public async Task Commits_PostgreSQL_lost_are_found_by_the_next_batch_which_writes_nothing_and_applied_again_from_the_stored_checkpoint()
+    {
+        var (events, _) = SearchTestData.Generate(seed: 10, transactions: 90);
+        var batches = events.Chunk(events.Count / 3 + 1).ToList();
+        var projection = new InvoiceSearchProjection(Store);
+        await projection.ApplyBatchAsync(new ProjectionBatch(batches[0], new StreamPosition("s", "shard-1", "10")));
+        await SnapshotAsync();
+        var afterFirst = await DumpAsync(Store);
+        await projection.ApplyBatchAsync(new ProjectionBatch(batches[1], new StreamPosition("s", "shard-1", "20")));
+
+        // PostgreSQL crashes before flushing the second commit and comes back without it: documents and checkpoint as
+        // they were after the first batch, while the host has read past it.
+        await RestoreSnapshotAsync();
+        Assert.Equal(afterFirst, await DumpAsync(Store));
+
+        var moved = await Assert.ThrowsAsync<InvoiceSearchCheckpointMovedException>(
+            () => projection.ApplyBatchAsync(new ProjectionBatch(batches[2], new StreamPosition("s", "shard-1", "30"))));
+        Assert.Equal("10", moved.StoredSequenceNumber);
+        Assert.True(TransientFailures.RestartsFromStoredCheckpoint(moved));
+        Assert.False(TransientFailures.IsTransient(moved));
+        Assert.Equal(afterFirst, await DumpAsync(Store));
+
+        // The host reads the shard again from the stored checkpoint: the lost batch, then the next one.
+        await projection.ApplyBatchAsync(new ProjectionBatch(batches[1], new StreamPosition("s", "shard-1", "20")));
+        await projection.ApplyBatchAsync(new ProjectionBatch(batches[2], new StreamPosition("s", "shard-1", "30")));
+        var reference = NewStore("ref");
+        try
+        {
+            await reference.MigrateAsync();
+            await new InvoiceSearchProjection(reference).ApplyAsync(new ProjectionBatch(events, null), default);
+            Assert.Equal(await DumpAsync(reference), await DumpAsync(Store));
+            Assert.Equal("30", (await new InvoiceSearchCheckpoints(Store).GetAsync("s", "shard-1"))!.SequenceNumber);
+        }
+        finally
+        {
+            await reference.DropSchemaAsync();
+            await reference.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_shard_end_is_not_marked_over_commits_PostgreSQL_lost()
+    {
+        var (events, _) = SearchTestData.Generate(seed: 11, transactions: 40);
+        var batches = events.Chunk(events.Count / 2 + 1).ToList();
+        var committed = new CommittedCheckpoints();
+        var projection = new InvoiceSearchProjection(Store, committed: committed);
+        await projection.ApplyBatchAsync(new ProjectionBatch(batches[0], new StreamPosition("s", "shard-1", "10")));
+        await SnapshotAsync();
+        await projection.ApplyBatchAsync(new ProjectionBatch(batches[1], new StreamPosition("s", "shard-1", "20")));
+        await RestoreSnapshotAsync();
+
+        var checkpoints = new InvoiceSearchCheckpoints(Store, committed);
+        var moved = await Assert.ThrowsAsync<InvoiceSearchCheckpointMovedException>(
+            () => checkpoints.SaveAsync(new StreamPosition("s", "shard-1", Checkpoint.ShardEnd)));
+
+        Assert.Equal("10", moved.StoredSequenceNumber);
+        Assert.Equal("10", (await checkpoints.GetAsync("s", "shard-1"))!.SequenceNumber);
+    }
+
+    /// <summary>Copies the documents and checkpoints aside (what a crash will return to).</summary>
+    private async Task SnapshotAsync()
+    {
+        await using var command = DataSource.CreateCommand(
+            $"create table {Store.Schema}.lost_docs as select * from {Store.DocumentTable}; create table {Store.Schema}.lost_checkpoints as select * from {Store.CheckpointTable}");
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Puts the snapshot back, as PostgreSQL's recovery would without the commits it had not flushed.</summary>
+    private async Task RestoreSnapshotAsync()
+    {
+        await using var columns = DataSource.CreateCommand(
+            "select string_agg(column_name, ', ' order by ordinal_position) from information_schema.columns " +
+            "where table_schema = $1 and table_name = 'mt_doc_invoicesearchdocument' and is_generated = 'NEVER'");
+        columns.Parameters.Add(new NpgsqlParameter { Value = Store.Schema });
+        var list = (string)(await columns.ExecuteScalarAsync())!;
+        await using var restore = DataSource.CreateCommand(
+            $"truncate {Store.DocumentTable}; insert into {Store.DocumentTable} ({list}) select {list} from {Store.Schema}.lost_docs; " +
+            $"truncate {Store.CheckpointTable}; insert into {Store.CheckpointTable} select * from {Store.Schema}.lost_checkpoints");
+        await restore.ExecuteNonQueryAsync();
     }
 
     /// <summary>Every document (id, Marten's revision unless told not to, JSON), in id order.</summary>

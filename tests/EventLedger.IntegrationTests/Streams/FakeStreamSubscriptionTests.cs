@@ -234,6 +234,56 @@ public sealed class FakeStreamSubscriptionTests(StackFixture fixture, ITestOutpu
         Assert.Null((await _h.LeasesAsync()).Single().Checkpoint);
     }
 
+    [Fact]
+    public async Task A_processor_that_finds_its_stored_checkpoint_behind_its_last_commit_is_read_again_from_the_stored_one()
+    {
+        // A processor that commits its checkpoint with its effects, without waiting for them to be durable (the search read
+        // model's synchronous_commit = off): its store can lose the last commits in a crash, effects and checkpoint together.
+        var committed = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
+        string? lastCommitted = null;
+        var store = new ProcessorCommittedCheckpointStore(
+            (_, shard, _) => Task.FromResult(committed.TryGetValue(shard, out var c) ? c : null),
+            (_, shard, _) => { committed[shard] = Checkpoint.ShardEnd; return Task.CompletedTask; });
+        var processor = new RecordingProcessor
+        {
+            BeforeApply = (batch, _) =>
+            {
+                var stored = committed.TryGetValue(batch.ShardId, out var c) ? c : null;
+                if (lastCommitted is not null && stored != lastCommitted)
+                {
+                    lastCommitted = stored;
+                    throw new CheckpointMovedForTest(stored);
+                }
+
+                return Task.CompletedTask;
+            },
+            AfterApply = (batch, _) =>
+            {
+                committed[batch.ShardId] = lastCommitted = batch.CheckpointSequenceNumber!;
+                return Task.CompletedTask;
+            },
+        };
+        _stream.AddShard("shard-0");
+        AppendVersions(["shard-0"], 1, 4);
+        await _h.StartAsync(_stream, FakeDynamoDbStreams.StreamArn, processor, checkpoints: store, configure: o => o with
+        {
+            BatchSize = 2,
+            RestartsFromStoredCheckpoint = e => e is CheckpointMovedForTest,
+        });
+        await Probe.UntilAsync(() => processor.Count == 4, "records 1-4", state: () => $"{processor.Count}");
+
+        // The store crashes and comes back without the commit of records 3-4 (their effects would be gone with it).
+        committed["shard-0"] = processor.Batches[0].CheckpointSequenceNumber!;
+        AppendVersions(["shard-0"], 5, 6);
+
+        await Probe.UntilAsync(() => processor.Count == 8, "records 3-6 after the restart", state: () => string.Join(",", processor.AppliedRecords.Select(r => r.Sk)));
+        Assert.Equal([1, 2, 3, 4, 3, 4, 5, 6], processor.AppliedRecords.Select(r => r.Sk));
+        Assert.Equal(processor.Batches[^1].CheckpointSequenceNumber, committed["shard-0"]);
+        Assert.Empty((await _h.DeadLetters.ListAsync(StreamsHarness.SubscriptionName)).Items);
+    }
+
+    private sealed class CheckpointMovedForTest(string? stored) : Exception($"the stored checkpoint is {stored}");
+
     private void AppendVersions(IEnumerable<string> shards, int from, int to)
     {
         for (var v = from; v <= to; v++)
