@@ -1,3 +1,4 @@
+using EventLedger.EventStore.Events;
 using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.Projections.Contracts;
 using EventLedger.Projections.Search;
@@ -86,18 +87,7 @@ public sealed class InvoiceSearchExactlyOnceTests(StackFixture fixture) : Search
 
         projection.BeforeCommit = null;
         await projection.ApplyBatchAsync(batch);
-        var reference = new InvoiceSearchStore(DataSource, InvoiceSearchSchemaName.For(StackFixture.NewPrefix("ref"), 1));
-        try
-        {
-            await reference.MigrateAsync();
-            await new InvoiceSearchProjection(reference).ApplyAsync(new ProjectionBatch(events, null), default);
-            Assert.Equal(await DumpAsync(reference), await DumpAsync(Store));
-        }
-        finally
-        {
-            await reference.DropSchemaAsync();
-            await reference.DisposeAsync();
-        }
+        await AssertSameAsAllAppliedOnceAsync(events);
     }
 
     [Fact]
@@ -185,19 +175,8 @@ public sealed class InvoiceSearchExactlyOnceTests(StackFixture fixture) : Search
         // The host reads the shard again from the stored checkpoint: the lost batch, then the next one.
         await projection.ApplyBatchAsync(new ProjectionBatch(batches[1], new StreamPosition("s", "shard-1", "20")));
         await projection.ApplyBatchAsync(new ProjectionBatch(batches[2], new StreamPosition("s", "shard-1", "30")));
-        var reference = NewStore("ref");
-        try
-        {
-            await reference.MigrateAsync();
-            await new InvoiceSearchProjection(reference).ApplyAsync(new ProjectionBatch(events, null), default);
-            Assert.Equal(await DumpAsync(reference), await DumpAsync(Store));
-            Assert.Equal("30", (await new InvoiceSearchCheckpoints(Store).GetAsync("s", "shard-1"))!.SequenceNumber);
-        }
-        finally
-        {
-            await reference.DropSchemaAsync();
-            await reference.DisposeAsync();
-        }
+        await AssertSameAsAllAppliedOnceAsync(events);
+        Assert.Equal("30", (await new InvoiceSearchCheckpoints(Store).GetAsync("s", "shard-1"))!.SequenceNumber);
     }
 
     [Fact]
@@ -218,6 +197,23 @@ public sealed class InvoiceSearchExactlyOnceTests(StackFixture fixture) : Search
 
         Assert.Equal("10", moved.StoredSequenceNumber);
         Assert.Equal("10", (await checkpoints.GetAsync("s", "shard-1"))!.SequenceNumber);
+    }
+
+    /// <summary>The store holds exactly what applying <paramref name="events"/> once, in one batch, gives in a fresh schema.</summary>
+    private async Task AssertSameAsAllAppliedOnceAsync(IReadOnlyList<StoredEvent> events)
+    {
+        var reference = NewStore("ref");
+        try
+        {
+            await reference.MigrateAsync();
+            await new InvoiceSearchProjection(reference).ApplyAsync(new ProjectionBatch(events, null), default);
+            Assert.Equal(await DumpAsync(reference), await DumpAsync(Store));
+        }
+        finally
+        {
+            await reference.DropSchemaAsync();
+            await reference.DisposeAsync();
+        }
     }
 
     /// <summary>Copies the documents and checkpoints aside (what a crash will return to).</summary>
