@@ -18,21 +18,44 @@ public sealed class CommittedCheckpoints
     private readonly ConcurrentDictionary<string, string> _committed = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// In the caller's transaction: locks the checkpoint row and compares it with this process's last commit for the shard
-    /// (none yet: anything stored is accepted, the worker started from it).
+    /// In the caller's transaction, in one round trip: locks the checkpoint row and compares it with this process's last
+    /// commit for the shard (none yet: anything stored is accepted, the worker started from it), and with
+    /// <paramref name="commitAsynchronously"/> sets <c>synchronous_commit = off</c> for the transaction.
     /// </summary>
     /// <exception cref="InvoiceSearchCheckpointMovedException">The stored checkpoint is not this process's last commit.</exception>
-    internal async Task VerifyAsync(InvoiceSearchStore store, NpgsqlConnection connection, NpgsqlTransaction transaction, string id, CancellationToken ct)
+    internal async Task VerifyAsync(
+        InvoiceSearchStore store, NpgsqlConnection connection, NpgsqlTransaction transaction, string id, bool commitAsynchronously, CancellationToken ct)
     {
-        if (!_committed.TryGetValue(id, out var expected))
+        var known = _committed.TryGetValue(id, out var expected);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (known)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($"select data ->> 'sequenceNumber' from {store.CheckpointTable} where id = $1 for update")
+            {
+                Parameters = { new NpgsqlParameter { Value = id } },
+            });
+        }
+
+        if (commitAsynchronously)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("set local synchronous_commit = off"));
+        }
+
+        if (batch.BatchCommands.Count == 0)
         {
             return;
         }
 
-        await using var command = new NpgsqlCommand($"select data ->> 'sequenceNumber' from {store.CheckpointTable} where id = @id for update", connection, transaction);
-        command.Parameters.AddWithValue("id", id);
-        var stored = await command.ExecuteScalarAsync(ct) as string;
-        if (string.Equals(stored, expected, StringComparison.Ordinal))
+        string? stored = null;
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            if (known && await reader.ReadAsync(ct) && !await reader.IsDBNullAsync(0, ct))
+            {
+                stored = reader.GetString(0);
+            }
+        }
+
+        if (!known || string.Equals(stored, expected, StringComparison.Ordinal))
         {
             return;
         }

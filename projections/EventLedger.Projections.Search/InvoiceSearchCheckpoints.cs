@@ -32,7 +32,7 @@ public sealed class InvoiceSearchCheckpoints(InvoiceSearchStore store, Committed
             var id = SearchCheckpoint.IdOf(position.Subscription, position.ShardId);
             await using var connection = await store.DataSource.OpenConnectionAsync(ct);
             await using var transaction = await connection.BeginTransactionAsync(ct);
-            await _committed.VerifyAsync(store, connection, transaction, id, ct);
+            await _committed.VerifyAsync(store, connection, transaction, id, commitAsynchronously: false, ct);
             await using (var session = store.Documents.LightweightSession(SessionOptions.ForTransaction(transaction)))
             {
                 session.Store(Of(position, TimeProvider.System.GetUtcNow()));

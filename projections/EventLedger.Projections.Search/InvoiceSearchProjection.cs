@@ -92,8 +92,7 @@ public sealed partial class InvoiceSearchProjection : IBulkLoadProjection
                 // A batch that carries its checkpoint commits without waiting for the WAL flush: if PostgreSQL loses it in a
                 // crash, it loses the checkpoint with it, and the next batch of the shard finds that out here (CommittedCheckpoints).
                 // A batch without one (a piece of a failing batch) commits durably: nothing would notice its loss.
-                await using (var asynchronous = new NpgsqlCommand("set local synchronous_commit = off", connection, transaction)) await asynchronous.ExecuteNonQueryAsync(ct);
-                await _committed.VerifyAsync(_store, connection, transaction, checkpointId, ct);
+                await _committed.VerifyAsync(_store, connection, transaction, checkpointId, commitAsynchronously: true, ct);
             }
 
             if (phases is not null) mark = phases.Lap("open, begin", mark);

@@ -63,8 +63,8 @@ public static class LatencyScenario
         var probeTable = prefix + "probe";
         await CreateProbeTableAsync(db, probeTable, ct);
 
-        // As long as the measured window: the server's start leaves a backlog (seconds of it at 100/s) that took ~20 s to
-        // drain, and a 10 s warm-up let the measured window begin inside it (docs/benchmarks.md, "p99").
+        // As long as the measured window: the server's start leaves a backlog (seconds of it at 100/s), caught up about 15 s
+        // after the start in the runs measured, and a 10 s warm-up let the measured window begin inside it (docs/benchmarks.md, "p99").
         var warmup = Math.Max(10, seconds);
         Console.WriteLine($"Latency scenario: warm-up {warmup} s at {rate}/s, then {seconds} s measured (open loop), with the stream-propagation probe alongside…");
         await RunLoadAsync(http, rate, warmup, "warm", ct);

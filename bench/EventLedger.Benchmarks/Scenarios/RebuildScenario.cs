@@ -15,12 +15,12 @@ using EventLedger.Projections;
 using EventLedger.Projections.Analytics;
 using EventLedger.Projections.Contracts;
 using EventLedger.Projections.Reactions;
-using EventLedger.Projections.Search;
 using EventLedger.Reactions.Hosting;
 using EventLedger.Archive.Writing;
 using EventLedger.Streams.Checkpoints;
 using EventLedger.Streams.Client;
 using EventLedger.Streams.Leases;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace EventLedger.Benchmarks.Scenarios;
@@ -304,17 +304,20 @@ public static class RebuildScenario
         var leases = new DynamoDbLeaseStore(db, prefix + "leases");
         await leases.EnsureTableAsync(ct);
         var checkpoints = new DynamoDbCheckpointStore(db, prefix + "leases");
-        await using var analytics = AnalyticsStore.Create(postgres, AnalyticsSchemaName.For(prefix, 1));
-        await analytics.MigrateAsync(ct);
-        var analyticsCheckpoints = new AnalyticsCheckpoints(analytics);
-        await using var searchData = NpgsqlDataSource.Create(postgres);
-        await using var search = new InvoiceSearchStore(searchData, InvoiceSearchSchemaName.For(prefix, 1));
-        await search.MigrateAsync(ct);
-        var searchCheckpoints = new InvoiceSearchCheckpoints(search);
-        // Every other consumer `serve` runs reads the same stream and, left at its start, would catch up on the whole of it
-        // during the rebuilds (memory and CPU that are not the rebuild's): the archive and the built-in reactions, whose
-        // checkpoints are in the lease table like the DynamoDB read models', and the search read model (its own schema).
-        var otherConsumers = BuiltInReactions.All.Select(r => ProjectionHostService.SubscriptionName(r.Declaration.Name, ReactionProjection.HostSchemaVersion))
+        // Every consumer `serve` runs reads the same stream and, left at its start, would catch up on the whole of it during
+        // the rebuilds (memory and CPU that are not the rebuild's): the server's read models, whose PostgreSQL ones keep their
+        // checkpoints in their own schema (their OpenAsync says where), and the archive and the built-in reactions, whose
+        // checkpoints are in the lease table like the DynamoDB read models'.
+        await using var dataSource = NpgsqlDataSource.Create(postgres);
+        var ownPositions = new Dictionary<string, IStreamPositions>(StringComparer.Ordinal);
+        foreach (var postgresReadModel in DeclaredReadModels.Default.OfType<IPostgresReadModel>())
+        {
+            var open = await postgresReadModel.OpenAsync(dataSource, prefix, 1, NullLoggerFactory.Instance, ct);
+            ownPositions[ProjectionHostService.SubscriptionName(postgresReadModel.Name, 1)] = open.Checkpoints;
+        }
+
+        var consumers = DeclaredReadModels.Default.Select(r => ProjectionHostService.SubscriptionName(r.Name, 1))
+            .Concat(BuiltInReactions.All.Select(r => ProjectionHostService.SubscriptionName(r.Declaration.Name, ReactionProjection.HostSchemaVersion)))
             .Append(ArchiveConsumer.Subscription)
             .ToList();
         var watch = Stopwatch.StartNew();
@@ -335,29 +338,18 @@ public static class RebuildScenario
                 }
 
                 if (last is null) continue;
-                foreach (var name in ReadModelCatalog.All.Select(r => r.Name))
+                foreach (var subscription in consumers)
                 {
-                    var subscription = ProjectionHostService.SubscriptionName(name, 1);
                     await leases.CreateIfMissingAsync(new Lease(subscription, shard.ShardId) { ParentShardId = shard.ParentShardId }, ct);
-                    if (name == AnalyticsProjection.ProjectionName)
+                    if (ownPositions.TryGetValue(subscription, out var own))
                     {
-                        await analyticsCheckpoints.SaveAsync(new StreamPosition(subscription, shard.ShardId, last), ct);
+                        await own.SaveAsync(new StreamPosition(subscription, shard.ShardId, last), ct);
                     }
                     else
                     {
                         await checkpoints.SaveAsync(subscription, shard.ShardId, last, ct);
                     }
                 }
-
-                foreach (var subscription in otherConsumers)
-                {
-                    await leases.CreateIfMissingAsync(new Lease(subscription, shard.ShardId) { ParentShardId = shard.ParentShardId }, ct);
-                    await checkpoints.SaveAsync(subscription, shard.ShardId, last, ct);
-                }
-
-                var searchSubscription = ProjectionHostService.SubscriptionName(InvoiceSearchProjection.ProjectionName, 1);
-                await leases.CreateIfMissingAsync(new Lease(searchSubscription, shard.ShardId) { ParentShardId = shard.ParentShardId }, ct);
-                await searchCheckpoints.SaveAsync(new StreamPosition(searchSubscription, shard.ShardId, last), ct);
             }
         }
 

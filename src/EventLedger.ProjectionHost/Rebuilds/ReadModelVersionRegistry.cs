@@ -76,12 +76,8 @@ public sealed class ReadModelVersionRegistry(IAmazonDynamoDB db, string tablePre
         return response.Item is { Count: > 0 } item ? ToRecord(item) : null;
     }
 
-    /// <summary>Every version of a read model the registry knows, ascending.</summary>
-    public async Task<IReadOnlyList<ReadModelVersionRecord>> ListVersionsAsync(string name, CancellationToken ct) =>
-        (await GetPointerAndVersionsAsync(name, ct)).Versions;
-
     /// <summary>
-    /// The pointer and every version of a read model (ascending) in one strongly consistent Query of its partition (the
+    /// The pointer and every version the registry knows of a read model (ascending) in one strongly consistent Query of its partition (the
     /// pointer item is one more small item in it): for callers that need both, one call instead of a GetItem and a Query
     /// (the follower asks on every host every follow interval).
     /// </summary>

@@ -74,7 +74,7 @@ internal static class RegistryItems
         ExclusiveStartKey = start,
     };
 
-    /// <summary>Whether an item is the pointer item (else a version item).</summary>
+    /// <summary>Whether an item is the pointer item.</summary>
     public static bool IsPointer(Dictionary<string, AttributeValue> item) => TextOf(item, ItemKey) == PointerItem;
 
     /// <summary>Whether an item is a version item.</summary>

@@ -46,7 +46,7 @@ public sealed class RegistryTests(StackFixture fixture)
         Assert.Equal("failed", (await StoredAsync(registry, 3)).State);
         await registry.MarkResumedAsync("m", 3, None);
 
-        var versions = await registry.ListVersionsAsync("m", None);
+        var (_, versions) = await registry.GetPointerAndVersionsAsync("m", None);
         Assert.Equal(
             [(1, RebuildState.Completed, VersionRole.Retired), (2, RebuildState.Completed, VersionRole.Live), (3, RebuildState.Running, VersionRole.Building)],
             versions.Select(v => (v.Version, v.State, v.Role)));
@@ -151,7 +151,7 @@ public sealed class RegistryTests(StackFixture fixture)
 
         var (pointer, versions) = await registry.GetPointerAndVersionsAsync("m", None);
         Assert.Equal(await registry.GetPointerAsync("m", None), pointer);
-        // Each version as its own item reads back (ListVersionsAsync is this query too, so it is no independent check).
+        // Each version as its own item (GetItem) reads back the same: an independent check of the query.
         var one = (await registry.GetVersionAsync("m", 1, None))!;
         var two = (await registry.GetVersionAsync("m", 2, None))!;
         Assert.Equal([(one.Name, one.Version, one.State, one.Role, one.Phase), (two.Name, two.Version, two.State, two.Role, two.Phase)],

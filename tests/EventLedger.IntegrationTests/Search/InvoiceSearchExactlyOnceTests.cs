@@ -141,12 +141,15 @@ public sealed class InvoiceSearchExactlyOnceTests(StackFixture fixture) : Search
                 settings.Add((string?)await command.ExecuteScalarAsync(ct));
             },
         };
-        var half = events.Count / 2;
+        var thirds = events.Chunk(events.Count / 3 + 1).ToList();
 
-        await projection.ApplyBatchAsync(new ProjectionBatch([.. events.Take(half)], new StreamPosition("s", "shard-1", "10")));
-        await projection.ApplyBatchAsync(new ProjectionBatch([.. events.Skip(half)], null));
+        // The first batch of the shard sets the commit mode alone; the second also checks the stored checkpoint (same round trip).
+        await projection.ApplyBatchAsync(new ProjectionBatch(thirds[0], new StreamPosition("s", "shard-1", "10")));
+        await projection.ApplyBatchAsync(new ProjectionBatch(thirds[1], new StreamPosition("s", "shard-1", "20")));
+        await projection.ApplyBatchAsync(new ProjectionBatch(thirds[2], null));
 
-        Assert.Equal(["off", "on"], settings);
+        Assert.Equal(["off", "off", "on"], settings);
+        Assert.Equal("20", (await new InvoiceSearchCheckpoints(Store).GetAsync("s", "shard-1"))!.SequenceNumber);
     }
 
     [Fact]

@@ -203,9 +203,7 @@ public sealed class FakeStreamSubscriptionTests(StackFixture fixture, ITestOutpu
     {
         // The processor keeps its checkpoint "in its own transaction" (here: a dictionary written with the effects).
         var committed = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
-        var store = new ProcessorCommittedCheckpointStore(
-            (_, shard, _) => Task.FromResult(committed.TryGetValue(shard, out var c) ? c : null),
-            (_, shard, _) => { committed[shard] = Checkpoint.ShardEnd; return Task.CompletedTask; });
+        var store = CommittedIn(committed);
         RecordingProcessor Committing() => new()
         {
             AfterApply = (batch, _) =>
@@ -241,9 +239,7 @@ public sealed class FakeStreamSubscriptionTests(StackFixture fixture, ITestOutpu
         // model's synchronous_commit = off): its store can lose the last commits in a crash, effects and checkpoint together.
         var committed = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
         string? lastCommitted = null;
-        var store = new ProcessorCommittedCheckpointStore(
-            (_, shard, _) => Task.FromResult(committed.TryGetValue(shard, out var c) ? c : null),
-            (_, shard, _) => { committed[shard] = Checkpoint.ShardEnd; return Task.CompletedTask; });
+        var store = CommittedIn(committed);
         var processor = new RecordingProcessor
         {
             BeforeApply = (batch, _) =>
@@ -281,6 +277,11 @@ public sealed class FakeStreamSubscriptionTests(StackFixture fixture, ITestOutpu
         Assert.Equal(processor.Batches[^1].CheckpointSequenceNumber, committed["shard-0"]);
         Assert.Empty((await _h.DeadLetters.ListAsync(StreamsHarness.SubscriptionName)).Items);
     }
+
+    /// <summary>Checkpoints a processor commits "in its own transaction" (here: <paramref name="committed"/>, by shard).</summary>
+    private static ProcessorCommittedCheckpointStore CommittedIn(System.Collections.Concurrent.ConcurrentDictionary<string, string> committed) => new(
+        (_, shard, _) => Task.FromResult(committed.TryGetValue(shard, out var c) ? c : null),
+        (_, shard, _) => { committed[shard] = Checkpoint.ShardEnd; return Task.CompletedTask; });
 
     private sealed class CheckpointMovedForTest(string? stored) : Exception($"the stored checkpoint is {stored}");
 

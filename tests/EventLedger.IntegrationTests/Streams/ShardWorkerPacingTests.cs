@@ -24,9 +24,7 @@ public sealed class ShardWorkerPacingTests
     [Fact]
     public async Task Under_load_the_next_batch_waits_the_loaded_interval_and_reads_once()
     {
-        var stream = Shard();
-        stream.Append("shard-a", "k1", 1);
-        stream.Append("shard-a", "k2", 1);
+        var stream = Shard("k1", "k2");
         var time = new TimerLog();
         var processor = new RecordingProcessor();
         var worker = Start(stream, processor, time);
@@ -48,9 +46,7 @@ public sealed class ShardWorkerPacingTests
     [Fact]
     public async Task A_paced_batch_waits_for_the_previous_apply_then_reads_once()
     {
-        var stream = Shard();
-        stream.Append("shard-a", "k1", 1);
-        stream.Append("shard-a", "k2", 1);
+        var stream = Shard("k1", "k2");
         var time = new TimerLog();
         var release = new TaskCompletionSource();
         var processor = new RecordingProcessor
@@ -76,9 +72,7 @@ public sealed class ShardWorkerPacingTests
     [Fact]
     public async Task When_the_paced_read_finds_nothing_the_shard_polls_again_and_records_go_at_once()
     {
-        var stream = Shard();
-        stream.Append("shard-a", "k1", 1);
-        stream.Append("shard-a", "k2", 1);
+        var stream = Shard("k1", "k2");
         var time = new TimerLog();
         var processor = new RecordingProcessor();
         var worker = Start(stream, processor, time);
@@ -98,8 +92,7 @@ public sealed class ShardWorkerPacingTests
     [Fact]
     public async Task Batches_of_one_record_are_not_paced()
     {
-        var stream = Shard();
-        stream.Append("shard-a", "k1", 1);
+        var stream = Shard("k1");
         var time = new TimerLog();
         var processor = new RecordingProcessor();
         var worker = Start(stream, processor, time);
@@ -122,10 +115,12 @@ public sealed class ShardWorkerPacingTests
         Assert.Equal(2, stream.GetRecordsCalls); // the first batch's read, then one read for the whole paced batch
     }
 
-    private static FakeDynamoDbStreams Shard()
+    /// <summary>One shard holding version 1 of each of <paramref name="keys"/>.</summary>
+    private static FakeDynamoDbStreams Shard(params string[] keys)
     {
         var stream = new FakeDynamoDbStreams();
         stream.AddShard("shard-a");
+        foreach (var key in keys) stream.Append("shard-a", key, 1);
         return stream;
     }
 
