@@ -81,14 +81,12 @@ internal sealed partial class BulkLoadPhase(
             var next = ScanAsync(segment, segments, start, ct);
             while (true)
             {
-                var page = await next;
-                var lastKey = page.LastEvaluatedKey is { Count: > 0 } key ? key : null;
+                var (events, lastKey) = await next;
                 if (lastKey is not null)
                 {
                     next = ScanAsync(segment, segments, lastKey, ct); // read ahead while this page is applied
                 }
 
-                var events = (page.Items ?? []).Where(EventItem.IsEvent).Select(EventItem.FromItem).ToList();
                 await ApplyAsync(projection, await guard.InOrderAsync(events, ct), ct);
 
                 await registry.RecordProgressAsync(target.Name, target.Version, segment, lastKey, events.Count, ct);
@@ -116,8 +114,14 @@ internal sealed partial class BulkLoadPhase(
         }
     }
 
-    private Task<ScanResponse> ScanAsync(int segment, int segments, Dictionary<string, AttributeValue>? start, CancellationToken ct) =>
-        dynamoDb.ScanAsync(new ScanRequest
+    /// <summary>
+    /// One page of a segment, decoded as soon as it arrives: the page read ahead waits as events, not as the SDK's attribute
+    /// dictionaries (several times their size), which then die young instead of being promoted while the page waits.
+    /// </summary>
+    private async Task<(List<StoredEvent> Events, Dictionary<string, AttributeValue>? LastKey)> ScanAsync(
+        int segment, int segments, Dictionary<string, AttributeValue>? start, CancellationToken ct)
+    {
+        var page = await dynamoDb.ScanAsync(new ScanRequest
         {
             TableName = eventTables.Events,
             Segment = segment,
@@ -126,6 +130,8 @@ internal sealed partial class BulkLoadPhase(
             ExclusiveStartKey = start,
             ConsistentRead = true,
         }, ct);
+        return ([.. (page.Items ?? []).Where(EventItem.IsEvent).Select(EventItem.FromItem)], page.LastEvaluatedKey is { Count: > 0 } key ? key : null);
+    }
 
     /// <summary>The event store's item count, for progress only; null (unknown) when DynamoDB does not give it.</summary>
     private async Task<long?> EstimateTotalAsync(RebuildTarget target, CancellationToken ct)
