@@ -15,6 +15,12 @@ public sealed record RebuildOptions
     /// <summary>Events per scan page; one page is one <c>ApplyAsync</c> batch (bigger pages coalesce more per invoice).</summary>
     public int RebuildPageSize { get; init; } = 2000;
 
+    /// <summary>
+    /// During a bulk load, the GC heap may grow by this many bytes (pages already applied, promoted while they waited) before
+    /// the load collects it; 0 leaves it to the GC. See <c>BulkLoadHeapLimit</c>.
+    /// </summary>
+    public long RebuildHeapGrowthLimit { get; init; } = 64L * 1024 * 1024;
+
     /// <summary>How long the old version keeps being fed (and stays readable by readers with a stale cache) after a switch.</summary>
     public TimeSpan RebuildGracePeriod { get; init; } = TimeSpan.FromSeconds(30);
 

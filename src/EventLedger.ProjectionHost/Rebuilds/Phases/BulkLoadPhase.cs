@@ -33,13 +33,14 @@ internal sealed partial class BulkLoadPhase(
         await registry.RecordTotalAsync(target.Name, target.Version, total, ct);
         var progress = new Progress(record.EventsDone, clock);
         var guards = Enumerable.Range(0, segments).Select(_ => new SegmentOrderGuard(eventStore)).ToArray();
+        var heap = new BulkLoadHeapLimit(options.RebuildHeapGrowthLimit);
         using var loading = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var reporting = new CancellationTokenSource();
         var reporter = ReportProgressAsync(target, progress, total, reporting.Token);
         try
         {
             await Task.WhenAll(Enumerable.Range(0, segments).Select(segment =>
-                LoadSegmentAsync(target, record, projection, segment, segments, guards[segment], progress, loading)));
+                LoadSegmentAsync(target, record, projection, segment, segments, guards[segment], progress, heap, loading)));
         }
         finally
         {
@@ -49,12 +50,12 @@ internal sealed partial class BulkLoadPhase(
 
         var done = progress.Done;
         await registry.RecordTotalAsync(target.Name, target.Version, total is { } estimate ? Math.Max(estimate, done) : done, ct);
-        LogBulkLoaded(logger, target.Name, target.Version, progress.DoneHere, progress.Elapsed.TotalSeconds, guards.Sum(g => g.Repairs));
+        LogBulkLoaded(logger, target.Name, target.Version, progress.DoneHere, progress.Elapsed.TotalSeconds, guards.Sum(g => g.Repairs), heap.Collections);
         await registry.EnterPhaseAsync(target.Name, target.Version, RebuildPhase.CatchUp, ct);
     }
 
     private async Task LoadSegmentAsync(RebuildTarget target, ReadModelVersionRecord record, IProjection projection, int segment, int segments,
-        SegmentOrderGuard guard, Progress progress, CancellationTokenSource loading)
+        SegmentOrderGuard guard, Progress progress, BulkLoadHeapLimit heap, CancellationTokenSource loading)
     {
         var ct = loading.Token;
         try
@@ -73,6 +74,7 @@ internal sealed partial class BulkLoadPhase(
                     await ApplyAsync(projection, replayed.Events, ct);
                     await registry.RecordProgressAsync(target.Name, target.Version, segment, replayed.Resume, replayed.Read, ct);
                     progress.Add(replayed.Read);
+                    heap.AfterPage();
                 }
 
                 return;
@@ -91,6 +93,7 @@ internal sealed partial class BulkLoadPhase(
 
                 await registry.RecordProgressAsync(target.Name, target.Version, segment, lastKey, events.Count, ct);
                 progress.Add(events.Count);
+                heap.AfterPage();
                 if (lastKey is null) return;
             }
         }
@@ -192,6 +195,6 @@ internal sealed partial class BulkLoadPhase(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rebuild of {ReadModel} v{Version}: the event store's item count could not be read; progress is shown without a total")]
     private static partial void LogTotalUnknown(ILogger logger, Exception ex, string readModel, int version);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuild of {ReadModel} v{Version}: bulk load applied {Events} events in {Seconds:F1} s ({Repairs} invoices re-read for order)")]
-    private static partial void LogBulkLoaded(ILogger logger, string readModel, int version, long events, double seconds, long repairs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuild of {ReadModel} v{Version}: bulk load applied {Events} events in {Seconds:F1} s ({Repairs} invoices re-read for order, {HeapCollections} heap collections induced)")]
+    private static partial void LogBulkLoaded(ILogger logger, string readModel, int version, long events, double seconds, long repairs, int heapCollections);
 }
