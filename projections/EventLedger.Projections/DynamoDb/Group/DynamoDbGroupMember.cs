@@ -18,7 +18,7 @@ internal sealed class DynamoDbGroupMember<TRow>(DynamoDbReadModel<TRow> readMode
         var changes = readModel.Changes(events, (e, ex) => failedKeys.Add((e, ex)));
         var rows = readModel.Rows;
         IReadOnlyList<Dictionary<string, AttributeValue>> keys = rowsNeverChange ? [] : [.. changes.Select(c => rows.Key(c.Key))];
-        var batch = new MemberBatch(tableName, keys, (items, only, fail) =>
+        var batch = new MemberBatch(tableName, keys, (items, fail) =>
         {
             var current = new Dictionary<RowKey, TRow>(items.Count);
             foreach (var item in items)
@@ -27,11 +27,9 @@ internal sealed class DynamoDbGroupMember<TRow>(DynamoDbReadModel<TRow> readMode
                 current[rows.KeyOf(row)] = row;
             }
 
-            var count = only?.Count ?? changes.Count;
-            var puts = new List<Dictionary<string, AttributeValue>>(count);
-            for (var i = 0; i < count; i++)
+            var puts = new List<Dictionary<string, AttributeValue>>(changes.Count);
+            foreach (var (key, rowEvents) in changes)
             {
-                var (key, rowEvents) = changes[only is null ? i : only[i]];
                 var before = current.GetValueOrDefault(key);
                 var after = before;
                 foreach (var e in rowEvents)

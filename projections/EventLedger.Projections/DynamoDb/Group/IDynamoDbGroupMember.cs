@@ -33,7 +33,7 @@ public sealed class MemberBatch
     internal MemberBatch(
         string tableName,
         IReadOnlyList<Dictionary<string, AttributeValue>> keysToRead,
-        Func<IReadOnlyList<Dictionary<string, AttributeValue>>, IReadOnlyList<int>?, Action<StoredEvent, Exception>, List<Dictionary<string, AttributeValue>>> fold)
+        Func<IReadOnlyList<Dictionary<string, AttributeValue>>, Action<StoredEvent, Exception>, List<Dictionary<string, AttributeValue>>> fold)
     {
         TableName = tableName;
         KeysToRead = keysToRead;
@@ -45,34 +45,11 @@ public sealed class MemberBatch
     public IReadOnlyList<Dictionary<string, AttributeValue>> KeysToRead { get; }
 
     /// <summary>Events this member could not apply (their handler threw), with the error.</summary>
-    public IReadOnlyList<(StoredEvent Event, Exception Error)> Failed
-    {
-        get
-        {
-            lock (_failed)
-            {
-                return [.. _failed];
-            }
-        }
-    }
+    public IReadOnlyList<(StoredEvent Event, Exception Error)> Failed => _failed;
 
-    private Func<IReadOnlyList<Dictionary<string, AttributeValue>>, IReadOnlyList<int>?, Action<StoredEvent, Exception>, List<Dictionary<string, AttributeValue>>> FoldCore { get; }
+    private Func<IReadOnlyList<Dictionary<string, AttributeValue>>, Action<StoredEvent, Exception>, List<Dictionary<string, AttributeValue>>> FoldCore { get; }
 
-    internal void Fail(StoredEvent e, Exception error)
-    {
-        lock (_failed)
-        {
-            _failed.Add((e, error));
-        }
-    }
+    internal void Fail(StoredEvent e, Exception error) => _failed.Add((e, error));
 
-    /// <summary>Folds every row of the batch from the items read.</summary>
-    internal List<Dictionary<string, AttributeValue>> Fold(IReadOnlyList<Dictionary<string, AttributeValue>> current) => FoldCore(current, null, Fail);
-
-    /// <summary>
-    /// Folds only the rows of <paramref name="rows"/> (indexes into <see cref="KeysToRead"/>) from their items read: rows are
-    /// independent, so the rows of one BatchGetItem chunk are folded and written while the other chunks are read. Safe to
-    /// call concurrently for disjoint rows.
-    /// </summary>
-    internal List<Dictionary<string, AttributeValue>> Fold(IReadOnlyList<Dictionary<string, AttributeValue>> current, IReadOnlyList<int> rows) => FoldCore(current, rows, Fail);
+    internal List<Dictionary<string, AttributeValue>> Fold(IReadOnlyList<Dictionary<string, AttributeValue>> current) => FoldCore(current, Fail);
 }
