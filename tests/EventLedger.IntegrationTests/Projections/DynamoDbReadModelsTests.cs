@@ -6,6 +6,7 @@ using EventLedger.IntegrationTests.Fixtures;
 using EventLedger.Projections;
 using EventLedger.Projections.Common;
 using EventLedger.Projections.DynamoDb;
+using EventLedger.Projections.DynamoDb.Group;
 using EventLedger.Projections.InvoiceTotals;
 using EventLedger.Projections.InvoiceTransactions;
 using EventLedger.Projections.Tests.Support;
@@ -188,6 +189,29 @@ public sealed class DynamoDbReadModelsTests(StackFixture fixture) : IAsyncLifeti
         Assert.Equal((live.Sum(t => t.Amount), (long)live.Count, 2_000L), (totals!.Total, totals.TransactionCount, totals.LastAppliedVersion));
         var history = await store.History.ListAsync("hot");
         Assert.Equal(Enumerable.Range(1, 2_000).Select(v => (long)v), history.Select(h => h.Version));
+    }
+
+    [Fact]
+    public async Task Through_the_group_batches_of_more_rows_than_one_read_end_as_the_pure_folds_and_a_redelivery_changes_nothing()
+    {
+        // Catch-up sized batches: 1,000 events of a hot invoice touch hundreds of rows, read in several 100-key BatchGetItem
+        // calls across the four tables and written in many 25-item BatchWriteItem calls.
+        var store = await NewStoreAsync("group");
+        var events = HotInvoice("hot-g", 2_500, seed: 11).Events.Concat(MixedLog().Events).ToList();
+        var group = new DynamoDbReadModelGroup(store.DynamoDb);
+        var members = ReadModelCatalog.DynamoDb.Select(r => r.GroupMember(store.TableName(r.Name))).ToList();
+
+        foreach (var batch in events.Chunk(1_000))
+        {
+            var plans = await group.ApplyAsync(members, batch, CancellationToken.None);
+            Assert.True(plans.Sum(p => p.KeysToRead.Count) > 100 || batch.Length < 1_000);
+            Assert.All(plans, p => Assert.Empty(p.Failed));
+        }
+
+        await AssertMatchesFoldsAsync(store, events);
+        var once = await store.SnapshotAsync();
+        await group.ApplyAsync(members, events, CancellationToken.None);
+        AssertSameSnapshots(once, await store.SnapshotAsync());
     }
 
     [Fact]
