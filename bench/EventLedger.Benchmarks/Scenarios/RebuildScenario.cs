@@ -299,13 +299,7 @@ public static class RebuildScenario
     /// </summary>
     private static async Task<double> RawScanAndWriteAsync(IAmazonDynamoDB db, string source, string table, CancellationToken ct)
     {
-        await db.CreateTableAsync(new CreateTableRequest
-        {
-            TableName = table,
-            BillingMode = BillingMode.PAY_PER_REQUEST,
-            AttributeDefinitions = [new("StreamId", ScalarAttributeType.S), new("Version", ScalarAttributeType.N)],
-            KeySchema = [new("StreamId", KeyType.HASH), new("Version", KeyType.RANGE)],
-        }, ct);
+        await CreateStreamlessEventsTableAsync(db, table, ct);
         var watch = Stopwatch.StartNew();
         long copied = 0;
         using (Progress.Every(() => $"raw scan and write {Interlocked.Read(ref copied):N0} ({Interlocked.Read(ref copied) / watch.Elapsed.TotalSeconds:N0}/s)"))
@@ -343,15 +337,19 @@ public static class RebuildScenario
         return rate;
     }
 
-    private static async Task<double> RawBatchWriteAsync(IAmazonDynamoDB db, string table, int count, CancellationToken ct)
-    {
-        await db.CreateTableAsync(new CreateTableRequest
+    /// <summary>A table keyed like the event store's (StreamId, Version), without a stream: where the raw peers write.</summary>
+    private static Task CreateStreamlessEventsTableAsync(IAmazonDynamoDB db, string table, CancellationToken ct) =>
+        db.CreateTableAsync(new CreateTableRequest
         {
             TableName = table,
             BillingMode = BillingMode.PAY_PER_REQUEST,
             AttributeDefinitions = [new("StreamId", ScalarAttributeType.S), new("Version", ScalarAttributeType.N)],
             KeySchema = [new("StreamId", KeyType.HASH), new("Version", KeyType.RANGE)],
         }, ct);
+
+    private static async Task<double> RawBatchWriteAsync(IAmazonDynamoDB db, string table, int count, CancellationToken ct)
+    {
+        await CreateStreamlessEventsTableAsync(db, table, ct);
         await WriteAsync(db, table, Generate(2000).Select(EventItem.ToItem).Select(i => Renamed(i, "warm")), ct); // warm-up
         var watch = Stopwatch.StartNew();
         long written = 0;
