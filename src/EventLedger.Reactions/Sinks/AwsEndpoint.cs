@@ -50,6 +50,30 @@ internal static class AwsFailures
         _ => new DeliveryOutcome(DeliveryStatus.Retry, $"{what}: {ex.GetType().Name}: {ex.Message}"),
     };
 
+    /// <summary>
+    /// The outcome of each entry of an SQS or SNS batch call (entry ids are the message indexes): delivered where the service
+    /// says so; a failed entry retried unless it is the sender's fault (throttling is retried anyway); an entry the answer does
+    /// not mention is retried.
+    /// </summary>
+    public static DeliveryOutcome[] BatchOutcomes(
+        int count, string what, IEnumerable<string> delivered, IEnumerable<(string Id, bool SenderFault, string? Code, string? Message)> failed)
+    {
+        var outcomes = Enumerable.Repeat(new DeliveryOutcome(DeliveryStatus.Retry, $"{what} did not report this entry"), count).ToArray();
+        foreach (var id in delivered)
+        {
+            outcomes[int.Parse(id, System.Globalization.CultureInfo.InvariantCulture)] = DeliveryOutcome.Delivered;
+        }
+
+        foreach (var (id, senderFault, code, message) in failed)
+        {
+            var retry = !senderFault || IsThrottling(code);
+            outcomes[int.Parse(id, System.Globalization.CultureInfo.InvariantCulture)] =
+                new DeliveryOutcome(retry ? DeliveryStatus.Retry : DeliveryStatus.Rejected, $"{what}: {code} {message}");
+        }
+
+        return outcomes;
+    }
+
     public static bool IsThrottling(string? code) =>
         code is not null && (code.Contains("Throttl", StringComparison.OrdinalIgnoreCase) || code is "RequestLimitExceeded" or "ServiceUnavailable" or "KMSThrottlingException");
 }

@@ -56,20 +56,8 @@ public sealed class SnsSink(SinkSettings settings, IAmazonSimpleNotificationServ
             return [.. messages.Select(_ => outcome)];
         }
 
-        var outcomes = Enumerable.Repeat(new DeliveryOutcome(DeliveryStatus.Retry, "SNS did not report this entry"), messages.Count).ToArray();
-        foreach (var ok in response.Successful)
-        {
-            outcomes[int.Parse(ok.Id!, CultureInfo.InvariantCulture)] = DeliveryOutcome.Delivered;
-        }
-
-        foreach (var failed in response.Failed)
-        {
-            var retry = !failed.SenderFault || AwsFailures.IsThrottling(failed.Code);
-            outcomes[int.Parse(failed.Id!, CultureInfo.InvariantCulture)] =
-                new DeliveryOutcome(retry ? DeliveryStatus.Retry : DeliveryStatus.Rejected, $"SNS {_topicArn}: {failed.Code} {failed.Message}");
-        }
-
-        return outcomes;
+        return AwsFailures.BatchOutcomes(messages.Count, $"SNS {_topicArn}", response.Successful.Select(ok => ok.Id!),
+            response.Failed.Select(f => (f.Id!, f.SenderFault, (string?)f.Code, (string?)f.Message)));
     }
 
     public ValueTask DisposeAsync()

@@ -77,20 +77,8 @@ public sealed class SqsSink : IReactionSink
             return [.. messages.Select(_ => outcome)];
         }
 
-        var outcomes = Enumerable.Repeat(new DeliveryOutcome(DeliveryStatus.Retry, "SQS did not report this entry"), messages.Count).ToArray();
-        foreach (var ok in response.Successful ?? [])
-        {
-            outcomes[int.Parse(ok.Id, CultureInfo.InvariantCulture)] = DeliveryOutcome.Delivered;
-        }
-
-        foreach (var failed in response.Failed ?? [])
-        {
-            var retry = failed.SenderFault != true || AwsFailures.IsThrottling(failed.Code);
-            outcomes[int.Parse(failed.Id, CultureInfo.InvariantCulture)] =
-                new DeliveryOutcome(retry ? DeliveryStatus.Retry : DeliveryStatus.Rejected, $"SQS {_queueUrl}: {failed.Code} {failed.Message}");
-        }
-
-        return outcomes;
+        return AwsFailures.BatchOutcomes(messages.Count, $"SQS {_queueUrl}", (response.Successful ?? []).Select(ok => ok.Id),
+            (response.Failed ?? []).Select(f => (f.Id, f.SenderFault == true, (string?)f.Code, (string?)f.Message)));
     }
 
     public ValueTask DisposeAsync()
