@@ -14,6 +14,7 @@ using EventLedger.ProjectionHost.Hosting;
 using EventLedger.Projections;
 using EventLedger.Projections.Analytics;
 using EventLedger.Projections.Contracts;
+using EventLedger.Projections.InvoiceHistory;
 using EventLedger.Projections.Reactions;
 using EventLedger.Reactions.Hosting;
 using EventLedger.Archive.Writing;
@@ -105,7 +106,7 @@ public static class RebuildScenario
             var peak = server.PeakMemoryBytes();
             worstPeak = Math.Max(worstPeak, peak);
             Console.WriteLine($"  {name}: {state} in {seconds:F1} s, {eventsDone:N0} events, server peak RSS {peak / 1048576.0:N0} MB {error}");
-            if (name == "invoice-history")
+            if (name == InvoiceHistoryProjection.ProjectionName)
             {
                 historyRate = eventsDone / seconds;
             }
@@ -274,23 +275,8 @@ public static class RebuildScenario
     private static async Task<(long Items, double Seconds)> RawScanAsync(IAmazonDynamoDB db, string table, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
-        var counts = await Task.WhenAll(Enumerable.Range(0, Segments).Select(async segment =>
-        {
-            long n = 0;
-            Dictionary<string, AttributeValue>? start = null;
-            do
-            {
-                var page = await db.ScanAsync(new ScanRequest
-                {
-                    TableName = table, Segment = segment, TotalSegments = Segments, Limit = 2000, ExclusiveStartKey = start, ConsistentRead = true,
-                }, ct);
-                n += page.Items?.Count ?? 0;
-                start = page.LastEvaluatedKey is { Count: > 0 } k ? k : null;
-            }
-            while (start is not null);
-            return n;
-        }));
-        return (counts.Sum(), watch.Elapsed.TotalSeconds);
+        var items = await ScanSegmentsAsync(db, table, (_, _) => Task.CompletedTask, ct);
+        return (items, watch.Elapsed.TotalSeconds);
     }
 
     /// <summary>
@@ -304,37 +290,53 @@ public static class RebuildScenario
         long copied = 0;
         using (Progress.Every(() => $"raw scan and write {Interlocked.Read(ref copied):N0} ({Interlocked.Read(ref copied) / watch.Elapsed.TotalSeconds:N0}/s)"))
         {
-            await Task.WhenAll(Enumerable.Range(0, Segments).Select(async segment =>
+            await ScanSegmentsAsync(db, source, async (items, token) =>
             {
-                Task<ScanResponse> ReadPageAsync(Dictionary<string, AttributeValue>? start) => db.ScanAsync(new ScanRequest
-                {
-                    TableName = source, Segment = segment, TotalSegments = Segments, Limit = PageSize, ExclusiveStartKey = start, ConsistentRead = true,
-                }, ct);
-
-                var next = ReadPageAsync(null);
-                while (true)
-                {
-                    var page = await next;
-                    var last = page.LastEvaluatedKey is { Count: > 0 } k ? k : null;
-                    if (last is not null)
-                    {
-                        next = ReadPageAsync(last);
-                    }
-
-                    await WriteAsync(db, table, page.Items ?? [], ct);
-                    Interlocked.Add(ref copied, page.Items?.Count ?? 0);
-                    if (last is null)
-                    {
-                        return;
-                    }
-                }
-            }));
+                await WriteAsync(db, table, items, token);
+                Interlocked.Add(ref copied, items.Count);
+            }, ct);
         }
 
         Progress.Done();
         var rate = Interlocked.Read(ref copied) / watch.Elapsed.TotalSeconds;
         await db.DeleteTableAsync(table, ct);
         return rate;
+    }
+
+    /// <summary>
+    /// Scans <paramref name="table"/> in <see cref="Segments"/> parallel segments (pages of <see cref="PageSize"/>, consistent
+    /// reads), each segment reading its next page while <paramref name="onPage"/> handles the current one. Returns the items read.
+    /// </summary>
+    private static async Task<long> ScanSegmentsAsync(
+        IAmazonDynamoDB db, string table, Func<List<Dictionary<string, AttributeValue>>, CancellationToken, Task> onPage, CancellationToken ct)
+    {
+        var counts = await Task.WhenAll(Enumerable.Range(0, Segments).Select(async segment =>
+        {
+            Task<ScanResponse> ReadPageAsync(Dictionary<string, AttributeValue>? start) => db.ScanAsync(new ScanRequest
+            {
+                TableName = table, Segment = segment, TotalSegments = Segments, Limit = PageSize, ExclusiveStartKey = start, ConsistentRead = true,
+            }, ct);
+
+            long n = 0;
+            var next = ReadPageAsync(null);
+            while (true)
+            {
+                var page = await next;
+                var last = page.LastEvaluatedKey is { Count: > 0 } k ? k : null;
+                if (last is not null)
+                {
+                    next = ReadPageAsync(last);
+                }
+
+                await onPage(page.Items ?? [], ct);
+                n += page.Items?.Count ?? 0;
+                if (last is null)
+                {
+                    return n;
+                }
+            }
+        }));
+        return counts.Sum();
     }
 
     /// <summary>A table keyed like the event store's (StreamId, Version), without a stream: where the raw peers write.</summary>
