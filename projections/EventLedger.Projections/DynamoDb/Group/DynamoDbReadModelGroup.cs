@@ -13,11 +13,13 @@ namespace EventLedger.Projections.DynamoDb.Group;
 /// number of read models. The same safety notes as <see cref="DynamoDbReadModelProjection{TRow}"/> hold: one writer per
 /// shard (the lease), rows carry their applied version, so a redelivered batch changes nothing.
 /// <para>
-/// The host's work is overlapped with the store's: a member whose rows never change (nothing to read) is folded and its
-/// rows sent while the others' rows are being read, and each of the others starts writing as soon as it is folded, while
-/// the next one folds. Every row is put at most once per batch and the tables are independent, so the order of the puts
-/// does not matter; if any call fails, the whole batch fails (after the calls already sent have finished) and is applied
-/// again.
+/// The host's work overlaps the store's: puts go out 25 at a time as soon as they are folded. A member with nothing to
+/// read (invoice-history, whose rows never change) is folded while the others' rows are read, so its rows — half of a
+/// catch-up's writes — are written during the reads, and the members that read send their rows while the next one
+/// folds. A batch still costs as few BatchWriteItem calls as one write at the end would (a batch of a few events, one).
+/// Every row is put at most once per batch and the tables are independent, so the order of the puts does not matter; if
+/// any call fails, the whole batch fails (once the calls already sent have finished) and is applied again.
+/// </para>
 /// </para>
 /// </summary>
 public sealed class DynamoDbReadModelGroup(IAmazonDynamoDB dynamoDb, ProjectionWriteOptions? options = null)
@@ -34,7 +36,7 @@ public sealed class DynamoDbReadModelGroup(IAmazonDynamoDB dynamoDb, ProjectionW
         var plans = members.Select(m => m.Plan(events)).ToList();
         var keys = plans.SelectMany(p => p.KeysToRead.Select(k => (p.TableName, k))).ToList();
         using var db = new BoundedDynamoDb(dynamoDb, _options);
-        var writes = new List<Task>(plans.Count);
+        var puts = new ChunkedPuts(db, cancellationToken);
         try
         {
             var reading = keys.Count == 0
@@ -42,34 +44,67 @@ public sealed class DynamoDbReadModelGroup(IAmazonDynamoDB dynamoDb, ProjectionW
                 : db.BatchGetAsync(keys, cancellationToken);
             foreach (var plan in plans.Where(p => p.KeysToRead.Count == 0))
             {
-                writes.Add(FoldAndWriteAsync(db, plan, [], cancellationToken));
+                puts.Add(plan.TableName, plan.Fold([]));
             }
 
             var current = await reading;
             foreach (var plan in plans.Where(p => p.KeysToRead.Count > 0))
             {
-                writes.Add(FoldAndWriteAsync(db, plan, current.TryGetValue(plan.TableName, out var items) ? items : [], cancellationToken));
+                puts.Add(plan.TableName, plan.Fold(current.TryGetValue(plan.TableName, out var items) ? items : []));
             }
 
-            await Task.WhenAll(writes);
+            await puts.FlushAsync();
         }
         catch
         {
             // Let the calls already sent finish before the gate goes away; the caller applies the whole batch again.
-            await Task.WhenAll(writes).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            await puts.SettleAsync();
             throw;
         }
 
         return plans;
     }
 
-    /// <summary>Folds one member (on the caller's thread) and starts putting the rows that changed.</summary>
-    private static Task FoldAndWriteAsync(
-        BoundedDynamoDb db, MemberBatch plan, IReadOnlyList<Dictionary<string, AttributeValue>> current, CancellationToken cancellationToken)
+    /// <summary>
+    /// Puts sent as soon as 25 have gathered, across tables, the rest on <see cref="FlushAsync"/>: as few BatchWriteItem
+    /// calls as one write at the end would make (a batch of a few events still costs one), but a large batch's first
+    /// calls go out while the host is still reading and folding. Used from one flow at a time, so it needs no lock.
+    /// </summary>
+    private sealed class ChunkedPuts(BoundedDynamoDb db, CancellationToken cancellationToken)
     {
-        var puts = plan.Fold(current);
-        return puts.Count == 0
-            ? Task.CompletedTask
-            : db.BatchPutAsync([.. puts.Select(item => (plan.TableName, item))], cancellationToken);
+        private readonly List<Task> _sent = [];
+        private List<(string Table, Dictionary<string, AttributeValue> Item)> _gathering = new(BoundedDynamoDb.MaxBatchWriteItems);
+
+        public void Add(string table, IEnumerable<Dictionary<string, AttributeValue>> items)
+        {
+            foreach (var item in items)
+            {
+                _gathering.Add((table, item));
+                if (_gathering.Count == BoundedDynamoDb.MaxBatchWriteItems)
+                {
+                    Send();
+                }
+            }
+        }
+
+        public Task FlushAsync()
+        {
+            if (_gathering.Count > 0)
+            {
+                Send();
+            }
+
+            return Task.WhenAll(_sent);
+        }
+
+        /// <summary>Waits for every call already sent, whatever its outcome.</summary>
+        public Task SettleAsync() =>
+            Task.WhenAll(_sent).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        private void Send()
+        {
+            _sent.Add(db.BatchPutAsync(_gathering, cancellationToken));
+            _gathering = new(BoundedDynamoDb.MaxBatchWriteItems);
+        }
     }
 }
