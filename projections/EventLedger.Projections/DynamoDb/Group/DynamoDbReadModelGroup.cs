@@ -37,9 +37,10 @@ public sealed class DynamoDbReadModelGroup(IAmazonDynamoDB dynamoDb, ProjectionW
         var keys = plans.SelectMany(p => p.KeysToRead.Select(k => (p.TableName, k))).ToList();
         using var db = new BoundedDynamoDb(dynamoDb, _options);
         var puts = new ChunkedPuts(db, cancellationToken);
+        Task<Dictionary<string, List<Dictionary<string, AttributeValue>>>>? reading = null;
         try
         {
-            var reading = keys.Count == 0
+            reading = keys.Count == 0
                 ? Task.FromResult(new Dictionary<string, List<Dictionary<string, AttributeValue>>>())
                 : db.BatchGetAsync(keys, cancellationToken);
             foreach (var plan in plans.Where(p => p.KeysToRead.Count == 0))
@@ -58,12 +59,17 @@ public sealed class DynamoDbReadModelGroup(IAmazonDynamoDB dynamoDb, ProjectionW
         catch
         {
             // Let the calls already sent finish before the gate goes away; the caller applies the whole batch again.
+            await SettledAsync(reading);
             await puts.SettleAsync();
             throw;
         }
 
         return plans;
     }
+
+    /// <summary>Completes when <paramref name="call"/> has, whatever its outcome.</summary>
+    private static Task SettledAsync(Task? call) =>
+        call?.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default) ?? Task.CompletedTask;
 
     /// <summary>
     /// Puts sent as soon as 25 have gathered, across tables, the rest on <see cref="FlushAsync"/>: as few BatchWriteItem
@@ -98,8 +104,7 @@ public sealed class DynamoDbReadModelGroup(IAmazonDynamoDB dynamoDb, ProjectionW
         }
 
         /// <summary>Waits for every call already sent, whatever its outcome.</summary>
-        public Task SettleAsync() =>
-            Task.WhenAll(_sent).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        public Task SettleAsync() => SettledAsync(Task.WhenAll(_sent));
 
         private void Send()
         {
