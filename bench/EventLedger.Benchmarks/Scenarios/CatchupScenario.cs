@@ -24,7 +24,7 @@ namespace EventLedger.Benchmarks.Scenarios;
 /// Catch-up into the four DynamoDB read models (brief §10): seeds N skewed events into a fresh stream-enabled events
 /// table, then measures in one run (a) a raw GetRecords read of the whole stream, (b) the design pattern's Lambda: one
 /// version-guarded UpdateItem (PutItem for history) per record per read model, and (c) the projection host catching up
-/// from TRIM_HORIZON; the end states of (b) and (c) must be identical, item by item.
+/// from TRIM_HORIZON, timed before and after (b) into fresh tables; every end state must be identical, item by item.
 /// </summary>
 public static class CatchupScenario
 {
@@ -60,9 +60,9 @@ public static class CatchupScenario
         // equally warm for both: the seeding and the raw read warmed it up).
         var hostPrefix = $"{run}host-";
         await CreateTablesAsync(db, hostPrefix, ct);
-        var (hostSeconds, hostDetail) = await RunHostAsync(db, streams, eventStore, hostSettings with { TablePrefix = hostPrefix }, events.Count, ct);
-        var hostRate = events.Count / hostSeconds;
-        Console.WriteLine($"  projection host: {events.Count:N0} events in {hostSeconds:F1} s = {hostRate:N0} events/s");
+        var (firstSeconds, hostDetail) = await RunHostAsync(db, streams, eventStore, hostSettings with { TablePrefix = hostPrefix }, events.Count, ct);
+        var firstRate = events.Count / firstSeconds;
+        Console.WriteLine($"  projection host: {events.Count:N0} events in {firstSeconds:F1} s = {firstRate:N0} events/s");
 
         // (b) the one-UpdateItem-per-record consumer.
         var basePrefix = $"{run}lambda-";
@@ -75,8 +75,20 @@ public static class CatchupScenario
         var baseRate = consumed / baseSeconds;
         Console.WriteLine($"  per-record consumer: {consumed:N0} records, {baseline.Writes:N0} writes in {baseSeconds:F1} s = {baseRate:N0} records/s");
 
+        // (c') the projection host again, into fresh tables: DynamoDB Local's speed drifts within a run (the same BatchWriteItem
+        // floor has taken 27–35 s in runs of the same hour), so the host is timed on both sides of the per-record consumer and
+        // the ratio uses the mean of the two times.
+        var againPrefix = $"{run}host2-";
+        await CreateTablesAsync(db, againPrefix, ct);
+        var (againSeconds, _) = await RunHostAsync(db, streams, eventStore, hostSettings with { TablePrefix = againPrefix }, events.Count, ct);
+        Console.WriteLine($"  projection host again: {events.Count:N0} events in {againSeconds:F1} s = {events.Count / againSeconds:N0} events/s");
+        var hostRate = events.Count / ((firstSeconds + againSeconds) / 2);
+        hostDetail += $"; the mean of {firstSeconds:F1} s before and {againSeconds:F1} s after the per-record consumer " +
+            $"({firstRate / baseRate:F2}x and {events.Count / againSeconds / baseRate:F2}x)";
+
         Console.WriteLine("  comparing end states…");
         var compared = await CompareAsync(db, hostPrefix, basePrefix, events.Count, ct);
+        await CompareAsync(db, againPrefix, basePrefix, events.Count, ct);
 
         // (d) the floor BatchWriteItem sets: the end state's items written into empty copies of the four tables, 25 a call,
         // 8 calls in flight (what the host's writes cannot beat, whatever it does about reading and folding).
@@ -90,11 +102,13 @@ public static class CatchupScenario
             "BatchWriteItem of the end state's items", floorRate, null,
             $"{floorItems:N0} items in {floorSeconds:F1} s, {floorItems / floorSeconds:N0} items/s, 25 per call, 8 in flight"));
         // The least DynamoDB Local work any consumer of this stream must do for this end state: read the stream once and
-        // write the end state's items. The two ran apart (each alone on the machine), so their times add.
+        // write the end state's items. The two ran apart (each alone on the machine), so their times add; a consumer that
+        // reads while it writes can beat the sum (the host did once, 2026-12-03 06:39).
         var readAndWriteSeconds = events.Count / rawRead + floorSeconds;
         report.Add(new("projection host vs reading the stream once plus writing its end state", hostRate, "events/s",
             "raw stream read + BatchWriteItem floor, times added", events.Count / readAndWriteSeconds, null,
-            $"{events.Count / rawRead:F1} s + {floorSeconds:F1} s; the most any consumer could reach: {events.Count / readAndWriteSeconds / baseRate:F2}x the per-record consumer"));
+            $"{events.Count / rawRead:F1} s + {floorSeconds:F1} s = {events.Count / readAndWriteSeconds / baseRate:F2}x the per-record consumer; a reference, not a hard ceiling: " +
+            "a consumer can read the stream while it writes, and the floor runs last, on a DynamoDB Local whose speed drifts"));
         report.Add(new("one-UpdateItem-per-record consumer (design pattern's Lambda)", baseRate, "records/s",
             "raw stream read", rawRead, null, $"{baseline.Writes:N0} conditional writes, {baseline.Writes / baseSeconds:N0} writes/s"));
         report.Add(new("raw stream read (GetRecords loop, Limit 1000)", rawRead, "records/s", "brief: ~43,000 records/s", 43_000, null));
