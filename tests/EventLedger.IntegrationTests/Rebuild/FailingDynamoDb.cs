@@ -15,6 +15,11 @@ public class FailingDynamoDb : DispatchProxy
     private Func<string, object?, bool>? _armed;
     private int _injected;
     private volatile bool _dead;
+    private int _writesSent;
+    private int _writesInFlight;
+    private TaskCompletionSource? _writeHeld;
+    private TaskCompletionSource? _readFailed;
+    private int _readToFail;
 
     /// <summary>The client to hand to the code under test, and the switch that arms its failures.</summary>
     public static (IAmazonDynamoDB Client, FailingDynamoDb Faults) Around(IAmazonDynamoDB inner)
@@ -30,6 +35,21 @@ public class FailingDynamoDb : DispatchProxy
 
     /// <summary>How many calls failed on purpose so far.</summary>
     public int Injected => Volatile.Read(ref _injected);
+
+    /// <summary>BatchWriteItem calls sent so far, and those not answered yet.</summary>
+    public (int Sent, int InFlight) BatchWrites => (Volatile.Read(ref _writesSent), Volatile.Read(ref _writesInFlight));
+
+    /// <summary>
+    /// Fails the next <c>BatchGetItem</c> while writes are in flight: every <c>BatchWriteItem</c> is held until that read has
+    /// failed, and the read fails once a write is held (or after 30 s with a <see cref="TimeoutException"/>: nothing
+    /// overlapped).
+    /// </summary>
+    public void FailNextBatchGetWhileWriting()
+    {
+        _writeHeld = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        _readFailed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _readToFail, 1);
+    }
 
     /// <summary>Fails the next <c>UpdateItem</c> that <paramref name="matching"/> accepts, once.</summary>
     public void FailNextUpdate(Func<UpdateItemRequest, bool> matching) =>
@@ -53,6 +73,48 @@ public class FailingDynamoDb : DispatchProxy
             return result.Invoke(null, [failure]);
         }
 
+        if (_readFailed is { } readFailed && _writeHeld is { } writeHeld)
+        {
+            if (targetMethod.Name == nameof(IAmazonDynamoDB.BatchGetItemAsync) && Interlocked.Exchange(ref _readToFail, 0) == 1)
+            {
+                return FailReadAsync(writeHeld.Task, readFailed);
+            }
+
+            if (targetMethod.Name == nameof(IAmazonDynamoDB.BatchWriteItemAsync))
+            {
+                Interlocked.Increment(ref _writesSent);
+                Interlocked.Increment(ref _writesInFlight);
+                writeHeld.TrySetResult();
+                return HoldWriteAsync(readFailed.Task, () => (Task<BatchWriteItemResponse>)Forward(targetMethod, args)!);
+            }
+        }
+
+        return Forward(targetMethod, args);
+    }
+
+    private async Task<BatchGetItemResponse> FailReadAsync(Task writeHeld, TaskCompletionSource readFailed)
+    {
+        await writeHeld.WaitAsync(TimeSpan.FromSeconds(30));
+        Interlocked.Increment(ref _injected);
+        readFailed.TrySetResult();
+        throw new InternalServerErrorException("Injected by the test: a transient DynamoDB failure.");
+    }
+
+    private async Task<BatchWriteItemResponse> HoldWriteAsync(Task readFailed, Func<Task<BatchWriteItemResponse>> write)
+    {
+        try
+        {
+            await readFailed;
+            return await write();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _writesInFlight);
+        }
+    }
+
+    private object? Forward(MethodInfo targetMethod, object?[]? args)
+    {
         try
         {
             return targetMethod.Invoke(_inner, args);

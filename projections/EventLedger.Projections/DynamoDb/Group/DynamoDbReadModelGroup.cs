@@ -20,7 +20,6 @@ namespace EventLedger.Projections.DynamoDb.Group;
 /// Every row is put at most once per batch and the tables are independent, so the order of the puts does not matter; if
 /// any call fails, the whole batch fails (once the calls already sent have finished) and is applied again.
 /// </para>
-/// </para>
 /// </summary>
 public sealed class DynamoDbReadModelGroup(IAmazonDynamoDB dynamoDb, ProjectionWriteOptions? options = null)
 {
