@@ -44,7 +44,8 @@ foreach (var scenario in scenarios)
             await AnalyticsScenario.RunAsync(stack, options, Arg("--events", 100_000), Arg("--facts", 1_000_000), Arg("--analytics-batch", 1000), cts.Token);
             break;
         case "steady":
-            await SteadyStateScenario.RunAsync(stack, options, Arg("--seconds", 60), cts.Token);
+            await SteadyStateScenario.RunAsync(stack, options, Arg("--seconds", 60),
+                () => LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment() with { RepositoryRoot = root }, loggerFactory.CreateLogger("LocalStack"), cts.Token), cts.Token);
             break;
         case "reactions":
             await ReactionsScenario.RunAsync(stack, options, Arg("--events", 3000), Arg("--rate", 100), Arg("--seconds", 30), cts.Token);

@@ -45,10 +45,50 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>eventledger serve</c> with <paramref name="environment"/> and waits until it answers <c>GET /projections</c>.</summary>
-    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment, CancellationToken ct)
+    /// <param name="ownCopy">
+    /// Run the server from its own copy of the .NET runtime and of the application (a temporary directory, deleted on
+    /// dispose), as in a container of its own: file pages that this benchmark process also maps (the same runtime, the same
+    /// assemblies) count in the server's resident set, and the kernel will not page out pages another process maps, so a
+    /// server sharing them with the benchmark keeps start-up code resident that a server alone would give back.
+    /// </param>
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment, CancellationToken ct, bool ownCopy = false)
     {
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "eventledger.dll"), "serve", "--port", port.ToString(CultureInfo.InvariantCulture)])
+        string? copy = null;
+        var dotnet = "dotnet";
+        var application = AppContext.BaseDirectory;
+        if (ownCopy)
+        {
+            copy = Directory.CreateTempSubdirectory("eventledger-server-").FullName;
+            try
+            {
+                // The runtime directory is <root>/shared/Microsoft.NETCore.App/<version>/; the host (dotnet) sits in <root>.
+                var runtimeRoot = Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+                var host = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+                Directory.CreateDirectory(Path.Combine(copy, "dotnet"));
+                File.Copy(Path.Combine(runtimeRoot, host), Path.Combine(copy, "dotnet", host));
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(Path.Combine(copy, "dotnet", host), File.GetUnixFileMode(Path.Combine(runtimeRoot, host)));
+                }
+
+                foreach (var part in new[] { "host", "shared" })
+                {
+                    CopyDirectory(Path.Combine(runtimeRoot, part), Path.Combine(copy, "dotnet", part));
+                }
+
+                CopyDirectory(ServerDirectory, Path.Combine(copy, "app"));
+                dotnet = Path.Combine(copy, "dotnet", host);
+                application = Path.Combine(copy, "app");
+            }
+            catch
+            {
+                Directory.Delete(copy, recursive: true);
+                throw;
+            }
+        }
+
+        var start = new ProcessStartInfo(dotnet, [Path.Combine(application, "eventledger.dll"), "serve", "--port", port.ToString(CultureInfo.InvariantCulture)])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -59,8 +99,13 @@ public sealed class ServerProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
+        if (copy is not null)
+        {
+            start.Environment["DOTNET_ROOT"] = Path.Combine(copy, "dotnet");
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start eventledger serve.");
-        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}/")) { _copy = copy };
         var deadline = DateTime.UtcNow.AddSeconds(120);
         while (true)
         {
@@ -158,6 +203,89 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             _tail.AppendLine(line);
             if (_tail.Length > 20_000) _tail.Remove(0, _tail.Length - 20_000);
+            foreach (var (fragment, found) in _awaited)
+            {
+                if (line.Contains(fragment, StringComparison.Ordinal)) found.TrySetResult(line);
+            }
+        }
+    }
+
+    private readonly List<(string Fragment, TaskCompletionSource<string> Found)> _awaited = [];
+
+    /// <summary>The next line the server writes that contains <paramref name="fragment"/>, or null after <paramref name="timeout"/>.</summary>
+    public async Task<string?> WaitForOutputAsync(string fragment, TimeSpan timeout, CancellationToken ct)
+    {
+        var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_tail) _awaited.Add((fragment, found));
+        try
+        {
+            return await found.Task.WaitAsync(timeout, ct);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+        finally
+        {
+            lock (_tail) _awaited.RemoveAll(a => a.Found == found);
+        }
+    }
+
+    /// <summary>
+    /// The files whose mapped pages make most of the server's resident set now (<c>/proc/PID/smaps</c>): each file's
+    /// resident kB and how much of that other processes map too (shared clean pages count in every process's RSS).
+    /// </summary>
+    public IReadOnlyList<(string File, long ResidentKb, long SharedKb)> LargestMappedFiles(int count)
+    {
+        var files = new Dictionary<string, (long Rss, long Shared)>(StringComparer.Ordinal);
+        string? current = null;
+        foreach (var line in File.ReadLines($"/proc/{Id}/smaps"))
+        {
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            if (space > 0 && line[..space].Contains('-', StringComparison.Ordinal) && !line.EndsWith(':'))
+            {
+                var parts = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+                current = parts.Length == 6 && parts[5].StartsWith('/') && !parts[5].StartsWith("/memfd:", StringComparison.Ordinal) ? Path.GetFileName(parts[5]) : null;
+                continue;
+            }
+
+            if (current is null) continue;
+            var field = line.StartsWith("Rss:", StringComparison.Ordinal) ? 0 : line.StartsWith("Shared_Clean:", StringComparison.Ordinal) || line.StartsWith("Shared_Dirty:", StringComparison.Ordinal) ? 1 : -1;
+            if (field < 0) continue;
+            var kb = long.Parse(line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+            var (rss, shared) = files.GetValueOrDefault(current);
+            files[current] = field == 0 ? (rss + kb, shared) : (rss, shared + kb);
+        }
+
+        return files.OrderByDescending(f => f.Value.Rss).Take(count).Select(f => (f.Key, f.Value.Rss, f.Value.Shared)).ToList();
+    }
+
+    private string? _copy;
+
+    /// <summary>
+    /// Where the server's own copy is taken from: this program's output directory, or a published server named by
+    /// <c>EVENTLEDGER_BENCH_SERVER</c> (a directory with eventledger.dll, e.g. <c>dotnet publish src/EventLedger.Cli -r linux-x64
+    /// -p:PublishReadyToRun=true</c>) to measure a server built another way.
+    /// </summary>
+    public static string ServerDirectory =>
+        Environment.GetEnvironmentVariable("EVENTLEDGER_BENCH_SERVER") is { Length: > 0 } published ? published : AppContext.BaseDirectory;
+
+    /// <summary>
+    /// Copies <paramref name="source"/> into <paramref name="target"/> byte for byte (new files, not links: a link would
+    /// share the page cache). Native libraries of other platforms (runtimes/&lt;rid&gt;/) are left out.
+    /// </summary>
+    private static void CopyDirectory(string source, string target)
+    {
+        var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(source, file);
+            var parts = relative.Split(Path.DirectorySeparatorChar);
+            if (parts.Length > 2 && parts[0] == "runtimes" && parts[1] != rid && !rid.StartsWith(parts[1] + "-", StringComparison.Ordinal) && parts[1] != "unix") continue;
+            var destination = Path.Combine(target, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Copy(file, destination);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(destination, File.GetUnixFileMode(file));
         }
     }
 
@@ -191,6 +319,16 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        if (_copy is not null)
+        {
+            try
+            {
+                Directory.Delete(_copy, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
     }
 }
 

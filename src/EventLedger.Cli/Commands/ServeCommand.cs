@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EventLedger.Server;
+using EventLedger.Server.Memory;
 using EventLedger.Cli.Hosting;
 using EventLedger.Archive.Configuration;
 using EventLedger.EmbeddedStack;
@@ -43,7 +44,9 @@ internal static class ServeCommand
                 "host" => EventLedgerRoles.ProjectionHost,
                 _ => EventLedgerRoles.All,
             };
-            await using var app = await EventLedgerWebApp.BuildAsync(settings, portValue, LogLevel.Information, ct, roles);
+            // The server process alone gives its start-up code back once start-up is over (ADR 0017).
+            await using var app = await EventLedgerWebApp.BuildAsync(settings, portValue, LogLevel.Information, ct, roles,
+                configureServices: services => services.AddStartupCodeRelease());
             await app.StartAsync(ct);
             Console.WriteLine($"EventLedger ({roles}) listening on {app.BaseAddress()} (DynamoDB {settings.DynamoDbEndpoint ?? "AWS"}); Ctrl-C to stop.");
             try
