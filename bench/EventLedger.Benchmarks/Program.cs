@@ -44,7 +44,7 @@ foreach (var scenario in scenarios)
             await AnalyticsScenario.RunAsync(stack, options, Arg("--events", 100_000), Arg("--facts", 1_000_000), Arg("--analytics-batch", 1000), cts.Token);
             break;
         case "steady":
-            await SteadyStateScenario.RunAsync(stack, options, Arg("--seconds", 60),
+            await SteadyStateScenario.RunAsync(stack, options, Arg("--rate", 200), Arg("--seconds", 60),
                 () => LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment() with { RepositoryRoot = root }, loggerFactory.CreateLogger("LocalStack"), cts.Token), cts.Token);
             break;
         case "reactions":

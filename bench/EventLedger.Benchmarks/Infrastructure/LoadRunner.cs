@@ -19,8 +19,13 @@ public sealed record LoadResult(int Operations, TimeSpan Elapsed, double[] Laten
 
 public static class LoadRunner
 {
-    /// <summary>Runs <paramref name="operation"/>(worker, index) <paramref name="total"/> times across <paramref name="concurrency"/> workers.</summary>
-    public static async Task<LoadResult> RunAsync(string label, int total, int concurrency, Func<int, int, Task> operation, CancellationToken ct)
+    /// <summary>
+    /// Runs <paramref name="operation"/>(worker, index) <paramref name="total"/> times across <paramref name="concurrency"/>
+    /// workers: as fast as they go (closed loop), or, with <paramref name="ratePerSecond"/>, operation i not before
+    /// t0 + i/rate (paced; a server slower than the rate gets at most <paramref name="concurrency"/> operations in flight).
+    /// </summary>
+    public static async Task<LoadResult> RunAsync(string label, int total, int concurrency, Func<int, int, Task> operation, CancellationToken ct,
+        double? ratePerSecond = null)
     {
         var latencies = new double[total];
         var next = -1;
@@ -37,6 +42,11 @@ public static class LoadRunner
             int i;
             while ((i = Interlocked.Increment(ref next)) < total && !ct.IsCancellationRequested)
             {
+                if (ratePerSecond is { } rate && TimeSpan.FromSeconds(i / rate) - clock.Elapsed is { TotalMilliseconds: > 1 } wait)
+                {
+                    await Task.Delay(wait, ct);
+                }
+
                 var started = Stopwatch.GetTimestamp();
                 try
                 {

@@ -13,6 +13,9 @@ namespace EventLedger.Benchmarks.Infrastructure;
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
+    /// <summary>Environment variables for the server process only, <c>NAME=value</c> separated by <c>;</c>.</summary>
+    public const string ServerEnvironmentVariable = "EVENTLEDGER_BENCH_SERVER_ENV";
+
     private readonly Process _process;
     private readonly StringBuilder _tail = new();
 
@@ -97,6 +100,18 @@ public sealed class ServerProcess : IAsyncDisposable
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
+        }
+
+        // Settings to try on the server alone (not on the benchmark process): EVENTLEDGER_BENCH_SERVER_ENV="A=1;B=2".
+        foreach (var setting in (Environment.GetEnvironmentVariable(ServerEnvironmentVariable) ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var equals = setting.IndexOf('=');
+            if (equals <= 0)
+            {
+                throw new InvalidOperationException($"{ServerEnvironmentVariable}: '{setting}' is not NAME=value.");
+            }
+
+            start.Environment[setting[..equals]] = setting[(equals + 1)..];
         }
 
         if (copy is not null)
