@@ -166,6 +166,16 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Current resident set (VmRSS), in bytes.</summary>
     public long MemoryBytes() => StatusKilobytes("VmRSS:") * 1024;
 
+    /// <summary>The resident set and its three parts (bytes), from one read of <c>/proc/PID/status</c>.</summary>
+    public (long Rss, long Anonymous, long FileBacked, long Shared) MemorySample()
+    {
+        var lines = File.ReadAllLines($"/proc/{Id}/status");
+        long Field(string name) => lines.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal)) is { } line
+            ? long.Parse(line[name.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024
+            : throw new InvalidOperationException($"/proc/{Id}/status has no {name}");
+        return (Field("VmRSS:"), Field("RssAnon:"), Field("RssFile:"), Field("RssShmem:"));
+    }
+
     /// <summary>
     /// Where the server's resident set is now: anonymous (GC heap, native allocations, stacks), file-backed (assemblies and
     /// native libraries, mapped), shared (the JIT's double-mapped code and stubs: W^X), from <c>/proc/PID/status</c>, and
