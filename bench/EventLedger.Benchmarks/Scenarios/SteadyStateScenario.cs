@@ -36,7 +36,7 @@ public static class SteadyStateScenario
 
         var (peak, sampledMax, end, breakdown, atRest, afterRelease, releaseLine, largest) = released;
         report.Add(new($"server peak RSS at steady state (VmHWM; API + projection host with {released.Hosted.Count} read models: {string.Join(", ", released.Hosted)}) under {released.Rate:N0} commands/s for {released.Seconds:N0} s",
-            peak / Mb, "MB", "target", TargetMb, null, $"{released.Commands:N0} commands, {released.Errors} errors"));
+            peak / Mb, "MB", "target", TargetMb, null, $"{peak / Mb:N1} MB; {released.Commands:N0} commands, {released.Errors} errors"));
         report.Add(new("server RSS, highest 250 ms sample", sampledMax / Mb, "MB", "target", TargetMb, null,
             $"{released.HighestAt.TotalSeconds:N1} s into the load: anonymous {released.Highest.Anonymous / Mb:N1}, file-backed {released.Highest.FileBacked / Mb:N1}, shared {released.Highest.Shared / Mb:N1} MB"));
         report.Add(new($"server peak RSS during the {WarmupSeconds} s warm-up (the same load, from the first command after the release)", released.WarmupPeak / Mb, "MB", "target", TargetMb, null));
@@ -151,7 +151,7 @@ public static class SteadyStateScenario
         var peak = server.PeakMemoryBytes();
         var end = server.MemoryBytes();
         var breakdown = await server.MemoryBreakdownAsync(ct);
-        Console.WriteLine($"  peak {peak / Mb:N0} MB, end {end / Mb:N0} MB under {achieved:N0} commands/s (scheduled {rate}/s)");
+        Console.WriteLine($"  peak {peak / Mb:N1} MB (warm-up {warmupPeak / Mb:N1} MB), end {end / Mb:N1} MB under {achieved:N0} commands/s (scheduled {rate}/s)");
         var sampledMax = highest.Rss;
         return new Pass(peak, sampledMax, end, breakdown, atRest, afterRelease, releaseLine, server.LargestMappedFiles(8))
         {

@@ -45,6 +45,7 @@ internal static class MemoryCommand
             new("gc.heapHardLimit", Gc("GCHeapHardLimit"), "System.GC.HeapHardLimit", "DOTNET_GCHeapHardLimit (hex)"),
             new("gc.availableMemory", available.ToString(CultureInfo.InvariantCulture), "(machine or container limit)", "-"),
             new("jit.tieredPGO", RuntimeSwitch("TieredPGO", "System.Runtime.TieredPGO"), "System.Runtime.TieredPGO", "DOTNET_TieredPGO"),
+            new("jit.tieredCompilation", RuntimeSwitch("TieredCompilation", "System.Runtime.TieredCompilation"), "System.Runtime.TieredCompilation", "DOTNET_TieredCompilation"),
         ];
     }
 

@@ -20,6 +20,7 @@ public sealed class MemorySettingsTests
         Assert.Equal(4 * 1024 * 1024, properties.GetProperty("System.GC.Gen0MaxBudget").GetInt64());
         Assert.Equal(5, properties.GetProperty("System.GC.ConserveMemory").GetInt32());
         Assert.False(properties.GetProperty("System.Runtime.TieredPGO").GetBoolean());
+        Assert.False(properties.GetProperty("System.Runtime.TieredCompilation").GetBoolean());
         // No heap hard limit by default: in a container the runtime takes 75% of the cgroup's limit by itself.
         Assert.False(properties.TryGetProperty("System.GC.HeapHardLimit", out _));
     }
@@ -33,6 +34,7 @@ public sealed class MemorySettingsTests
         Assert.Equal("4194304", settings["gc.gen0MaxBudget"]);
         Assert.Equal("5", settings["gc.conserveMemory"]);
         Assert.Equal("false", settings["jit.tieredPGO"]);
+        Assert.Equal("false", settings["jit.tieredCompilation"]);
     }
 
     [Fact]
@@ -44,11 +46,13 @@ public sealed class MemorySettingsTests
             ["DOTNET_GCGen0MaxBudget"] = "0x1000000",
             ["DOTNET_GCConserveMemory"] = "0",
             ["DOTNET_TieredPGO"] = "1",
+            ["DOTNET_TieredCompilation"] = "1",
         });
         Assert.Equal("true", settings["gc.concurrent"]);
         Assert.Equal("16777216", settings["gc.gen0MaxBudget"]);
         Assert.Equal("0", settings["gc.conserveMemory"]);
         Assert.Equal("true", settings["jit.tieredPGO"]);
+        Assert.Equal("true", settings["jit.tieredCompilation"]);
     }
 
     /// <summary>Runs <c>eventledger memory</c> with exactly <paramref name="overrides"/> among the memory variables (none inherited).</summary>
@@ -62,7 +66,7 @@ public sealed class MemorySettingsTests
         };
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("DOTNET_gc", StringComparison.OrdinalIgnoreCase)
                      || k.StartsWith("COMPlus_gc", StringComparison.OrdinalIgnoreCase)
-                     || k.Contains("TieredPGO", StringComparison.OrdinalIgnoreCase)).ToList())
+                     || k.Contains("Tiered", StringComparison.OrdinalIgnoreCase)).ToList())
         {
             start.Environment.Remove(key);
         }
