@@ -15,7 +15,7 @@ namespace EventLedger.Projections.Contracts;
 /// Besides the waiters, it remembers the highest applied version of the most recently applied invoices (bounded), so a
 /// read that arrives after the apply, or whose invoice this process is known to feed, need not read the rows to find out.
 /// The bound counts applies (one per read model and invoice per batch): 10,000 is ~8 s of applies at 200 commands/s into
-/// six read models, far longer than a read-your-writes read follows its command; 50,000 (until 2026-12-03) held ~4 MB of
+/// six read models, far longer than a read-your-writes read follows its command; 50,000 (until 2026-12-03) held an estimated ~4 MB of
 /// the server's live heap at that rate, each queued apply keeping its own copy of the invoice number.
 /// </remarks>
 public sealed class AppliedVersionSignal(int rememberedInvoices = 10_000)
