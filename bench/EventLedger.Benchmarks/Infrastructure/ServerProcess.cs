@@ -161,19 +161,16 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Peak resident set since the last reset (VmHWM), in bytes.</summary>
-    public long PeakMemoryBytes() => StatusKilobytes("VmHWM:") * 1024;
+    public long PeakMemoryBytes() => Status().Kilobytes("VmHWM:") * 1024;
 
     /// <summary>Current resident set (VmRSS), in bytes.</summary>
-    public long MemoryBytes() => StatusKilobytes("VmRSS:") * 1024;
+    public long MemoryBytes() => Status().Kilobytes("VmRSS:") * 1024;
 
     /// <summary>The resident set and its three parts (bytes), from one read of <c>/proc/PID/status</c>.</summary>
     public (long Rss, long Anonymous, long FileBacked, long Shared) MemorySample()
     {
-        var lines = File.ReadAllLines($"/proc/{Id}/status");
-        long Field(string name) => lines.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal)) is { } line
-            ? long.Parse(line[name.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024
-            : throw new InvalidOperationException($"/proc/{Id}/status has no {name}");
-        return (Field("VmRSS:"), Field("RssAnon:"), Field("RssFile:"), Field("RssShmem:"));
+        var status = Status();
+        return (status.Kilobytes("VmRSS:") * 1024, status.Kilobytes("RssAnon:") * 1024, status.Kilobytes("RssFile:") * 1024, status.Kilobytes("RssShmem:") * 1024);
     }
 
     /// <summary>
@@ -194,9 +191,10 @@ public sealed class ServerProcess : IAsyncDisposable
 
         double? Sum(string name) => metrics is null ? null
             : metrics.Where(m => m.Key == name || m.Key.StartsWith(name + "{", StringComparison.Ordinal)).Select(m => m.Value).DefaultIfEmpty(double.NaN).Sum() is var v && !double.IsNaN(v) ? v : null;
+        var status = Status();
         return new MemoryBreakdown(
-            StatusKilobytes("VmRSS:") * 1024, StatusKilobytes("RssAnon:") * 1024, StatusKilobytes("RssFile:") * 1024, StatusKilobytes("RssShmem:") * 1024,
-            (int)StatusKilobytes("Threads:"),
+            status.Kilobytes("VmRSS:") * 1024, status.Kilobytes("RssAnon:") * 1024, status.Kilobytes("RssFile:") * 1024, status.Kilobytes("RssShmem:") * 1024,
+            (int)status.Kilobytes("Threads:"),
             Sum("dotnet_gc_last_collection_heap_size_bytes"), Sum("dotnet_gc_last_collection_memory_committed_size_bytes"),
             Sum("dotnet_gc_last_collection_heap_fragmentation_size_bytes"));
     }
@@ -214,11 +212,16 @@ public sealed class ServerProcess : IAsyncDisposable
         return values;
     }
 
-    private long StatusKilobytes(string field)
+    /// <summary>One read of <c>/proc/PID/status</c>.</summary>
+    private ProcStatus Status() => new(Id, File.ReadAllLines($"/proc/{Id}/status"));
+
+    private readonly record struct ProcStatus(int Pid, string[] Lines)
     {
-        var line = File.ReadLines($"/proc/{Id}/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal))
-            ?? throw new InvalidOperationException($"/proc/{Id}/status has no {field}");
-        return long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        /// <summary>A field's number (kB for the memory fields, a count for Threads).</summary>
+        public long Kilobytes(string field) =>
+            Lines.FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal)) is { } line
+                ? long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture)
+                : throw new InvalidOperationException($"/proc/{Pid}/status has no {field}");
     }
 
     private void Keep(string? line)

@@ -55,6 +55,34 @@ public sealed class MemorySettingsTests
         Assert.Equal("true", settings["jit.tieredCompilation"]);
     }
 
+    /// <summary>
+    /// <c>jit.tieredCompilation</c> in <c>eventledger memory</c> reports the setting; this checks what the JIT did with it:
+    /// its own summary of every method it compiled (<c>DOTNET_JitDisasmSummary</c>, in release runtimes too) names no
+    /// tier-0 method by default, and names them once the variable turns tiering back on.
+    /// </summary>
+    [Fact]
+    public async Task The_jit_compiles_each_method_once_unless_tiering_is_turned_back_on()
+    {
+        var summary = Path.Combine(Path.GetTempPath(), $"eventledger-jit-{Guid.NewGuid():N}.txt");
+        try
+        {
+            await MemoryCommandAsync(new Dictionary<string, string> { ["DOTNET_JitDisasmSummary"] = "1", ["DOTNET_JitStdOutFile"] = summary });
+            var untiered = await File.ReadAllLinesAsync(summary);
+            Assert.Contains(untiered, l => l.Contains("[FullOpts", StringComparison.Ordinal));
+            Assert.DoesNotContain(untiered, l => l.Contains("[Tier0", StringComparison.Ordinal));
+
+            await MemoryCommandAsync(new Dictionary<string, string>
+            {
+                ["DOTNET_JitDisasmSummary"] = "1", ["DOTNET_JitStdOutFile"] = summary, ["DOTNET_TieredCompilation"] = "1",
+            });
+            Assert.Contains(await File.ReadAllLinesAsync(summary), l => l.Contains("[Tier0", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(summary);
+        }
+    }
+
     /// <summary>Runs <c>eventledger memory</c> with exactly <paramref name="overrides"/> among the memory variables (none inherited).</summary>
     private static async Task<Dictionary<string, string>> MemoryCommandAsync(Dictionary<string, string> overrides)
     {
@@ -66,7 +94,8 @@ public sealed class MemorySettingsTests
         };
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("DOTNET_gc", StringComparison.OrdinalIgnoreCase)
                      || k.StartsWith("COMPlus_gc", StringComparison.OrdinalIgnoreCase)
-                     || k.Contains("Tiered", StringComparison.OrdinalIgnoreCase)).ToList())
+                     || k.Contains("Tiered", StringComparison.OrdinalIgnoreCase)
+                     || k.StartsWith("DOTNET_Jit", StringComparison.OrdinalIgnoreCase)).ToList())
         {
             start.Environment.Remove(key);
         }
