@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using EventLedger.Streams.Client;
@@ -6,10 +8,25 @@ using EventLedger.Streams.Client.Model;
 
 namespace EventLedger.Benchmarks.Infrastructure;
 
-/// <summary>Counts the DynamoDB and DynamoDB Streams calls a process makes, by operation, so a run can report calls per command.</summary>
+/// <summary>
+/// Counts the DynamoDB and DynamoDB Streams calls a process makes, by operation, so a run can report calls per command; while
+/// <see cref="StartTiming"/> is on, also how long each call took (request sent to response read, as the caller sees it).
+/// </summary>
 public sealed class OperationCounter
 {
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
+    private readonly ConditionalWeakTable<object, Sent> _sent = new();
+    private ConcurrentDictionary<string, ConcurrentBag<double>>? _durations;
+
+    /// <summary>Starts recording call durations by operation (the names <see cref="Snapshot"/> counts under).</summary>
+    public void StartTiming() => _durations = new(StringComparer.Ordinal);
+
+    /// <summary>Stops recording; returns the milliseconds of every call that completed since <see cref="StartTiming"/>, by operation.</summary>
+    public IReadOnlyDictionary<string, double[]> StopTiming()
+    {
+        var durations = Interlocked.Exchange(ref _durations, null) ?? new(StringComparer.Ordinal);
+        return durations.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
+    }
 
     /// <summary>Counts every request the client sends (attempts, including SDK retries).</summary>
     public void Attach(IAmazonDynamoDB client)
@@ -31,11 +48,29 @@ public sealed class OperationCounter
                         _ => Array.Empty<string>(),
                     };
                     // Each table without its per-run prefix ("lat123456-invoice-totals-v1" → "invoice-totals-v1").
-                    Add(tables.Length == 0 ? operation : $"{operation}({string.Join('+', tables.Select(t => t[(t.IndexOf('-', StringComparison.Ordinal) + 1)..]))})");
+                    var name = tables.Length == 0 ? operation : $"{operation}({string.Join('+', tables.Select(t => t[(t.IndexOf('-', StringComparison.Ordinal) + 1)..]))})";
+                    Add(name);
+                    if (_durations is not null)
+                    {
+                        _sent.AddOrUpdate(request, new Sent(name, Stopwatch.GetTimestamp()));
+                    }
+                }
+            };
+            service.AfterResponseEvent += (_, e) =>
+            {
+                if (e is WebServiceResponseEventArgs w && w.Request is { } request && _sent.TryGetValue(request, out var sent))
+                {
+                    Timed(sent.Operation, Stopwatch.GetElapsedTime(sent.At).TotalMilliseconds);
                 }
             };
         }
     }
+
+    /// <summary>A timed request: its operation name and when its (latest) attempt was sent.</summary>
+    private sealed record Sent(string Operation, long At);
+
+    private void Timed(string operation, double milliseconds) =>
+        _durations?.GetOrAdd(operation, _ => []).Add(milliseconds);
 
     public IDynamoDbStreams Wrap(IDynamoDbStreams inner) => new CountingStreams(inner, this);
 
@@ -88,8 +123,11 @@ public sealed class OperationCounter
 
         public async Task<GetRecordsResponse> GetRecordsAsync(GetRecordsRequest request, CancellationToken cancellationToken = default)
         {
+            var started = Stopwatch.GetTimestamp();
             var response = await inner.GetRecordsAsync(request, cancellationToken);
-            counter.Add(response.Records.Count == 0 ? "Streams.GetRecords(empty)" : "Streams.GetRecords");
+            var name = response.Records.Count == 0 ? "Streams.GetRecords(empty)" : "Streams.GetRecords";
+            counter.Add(name);
+            counter.Timed(name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return response;
         }
 
