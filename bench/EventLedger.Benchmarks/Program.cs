@@ -28,7 +28,10 @@ using var loggerFactory = ConsoleLogging.CreateFactory(LogLevel.Warning);
 MachineInfo.WriteTo(options.ReportPath);
 foreach (var scenario in scenarios)
 {
+    // The latency scenario reports DynamoDB Local's GC pauses in its measured window.
+    using var jvmPauses = scenario == "latency" ? JvmPauses.LogFromNowOn() : null;
     await using var stack = await LocalStack.StartAsync(EmbeddedStackOptions.FromEnvironment() with { RepositoryRoot = root, NeedAwsEmulator = scenario == "archive" }, loggerFactory.CreateLogger("LocalStack"), cts.Token);
+    jvmPauses?.StopStarting();
     switch (scenario)
     {
         case "append":
@@ -55,7 +58,7 @@ foreach (var scenario in scenarios)
             await ArchiveScenario.RunAsync(stack, options, Arg("--events", 1_000_000), Arg("--throughput-events", 200_000), cts.Token);
             break;
         case "latency":
-            await LatencyScenario.RunAsync(stack, options, Arg("--rate", 100), Arg("--seconds", 30), new ProjectionHostOptions(), cts.Token);
+            await LatencyScenario.RunAsync(stack, options, Arg("--rate", 100), Arg("--seconds", 30), new ProjectionHostOptions(), jvmPauses, cts.Token);
             break;
     }
 }

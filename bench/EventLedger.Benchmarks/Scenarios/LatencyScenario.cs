@@ -27,7 +27,7 @@ namespace EventLedger.Benchmarks.Scenarios;
 /// </summary>
 public static class LatencyScenario
 {
-    public static async Task RunAsync(LocalStack stack, BenchOptions options, int rate, int seconds, ProjectionHostOptions hostOptions, CancellationToken ct)
+    public static async Task RunAsync(LocalStack stack, BenchOptions options, int rate, int seconds, ProjectionHostOptions hostOptions, JvmPauses? jvmPauses, CancellationToken ct)
     {
         // The brief's figure is at 100/s; another rate gets its own section (e.g. to separate the host's delay from queueing on a saturated machine).
         var report = new BenchReport(rate == 100 ? "latency" : $"latency-{rate}", $"Command → read model visible at {rate} commands/s");
@@ -80,7 +80,9 @@ public static class LatencyScenario
         cpu.Start();
         operations.StartTiming();
         var batches = new HostBatches();
+        var windowStart = DateTimeOffset.UtcNow;
         var measured = await batches.RecordWhileAsync(() => RunLoadAsync(http, signal, rate, seconds, "run", ct));
+        var gcPauses = jvmPauses?.Within(windowStart, DateTimeOffset.UtcNow);
         var callTimes = operations.StopTiming();
         var cpuShares = cpu.Describe();
         var callsAfter = operations.Snapshot();
@@ -116,6 +118,11 @@ public static class LatencyScenario
         report.Add(new("command round trip (POST → 201), p50", commands.P50, "ms", "", null, null, $"p99 {commands.P99:F1} ms"));
         report.Add(new("201 → read model visible, p50", afterAck.P50, "ms", "", null, null, $"p99 {afterAck.P99:F1} ms"));
         AddStages(report, stages, visible, callTimes);
+        if (gcPauses is not null)
+        {
+            report.Add(new("DynamoDB Local's GC pauses in the measured window (stop-the-world: every call and the stream wait), longest", gcPauses.DefaultIfEmpty(0).Max(), "ms", "", null, null,
+                $"{gcPauses.Length} pauses, {gcPauses.Sum():F0} ms in all; {gcPauses.Count(p => p >= 20)} of 20 ms or more: {string.Join(", ", gcPauses.Where(p => p >= 20).Order().Select(p => p.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}"));
+        }
         report.Add(new("projection host DynamoDB / Streams calls per command", hostCalls.Total, "calls", "", null, null,
             $"target ≤ 1.0: {(hostCalls.Total <= 1.0 ? "meets" : "misses")}; {hostCalls.Detail}"));
         report.Add(new("achieved command rate", measured.Command.Count / (double)seconds, "commands/s", "scheduled", rate, null));
