@@ -15,6 +15,7 @@ namespace EventLedger.Benchmarks.Infrastructure;
 public sealed class OperationCounter
 {
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _items = new(StringComparer.Ordinal);
     private readonly ConditionalWeakTable<object, Sent> _sent = new();
     private ConcurrentDictionary<string, ConcurrentBag<double>>? _durations;
 
@@ -50,6 +51,17 @@ public sealed class OperationCounter
                     // Each table without its per-run prefix ("lat123456-invoice-totals-v1" → "invoice-totals-v1").
                     var name = tables.Length == 0 ? operation : $"{operation}({string.Join('+', tables.Select(t => t[(t.IndexOf('-', StringComparison.Ordinal) + 1)..]))})";
                     Add(name);
+                    var items = request switch
+                    {
+                        Amazon.DynamoDBv2.Model.BatchWriteItemRequest b => ("BatchWriteItem items", b.RequestItems.Values.Sum(r => r.Count)),
+                        Amazon.DynamoDBv2.Model.BatchGetItemRequest b => ("BatchGetItem keys", b.RequestItems.Values.Sum(r => r.Keys.Count)),
+                        _ => (null, 0),
+                    };
+                    if (items.Item1 is { } counted)
+                    {
+                        _items.AddOrUpdate(counted, items.Item2, (_, n) => n + items.Item2);
+                    }
+
                     if (_durations is not null)
                     {
                         _sent.AddOrUpdate(request, new Sent(name, Stopwatch.GetTimestamp()));
@@ -75,6 +87,9 @@ public sealed class OperationCounter
     public IDynamoDbStreams Wrap(IDynamoDbStreams inner) => new CountingStreams(inner, this);
 
     public IReadOnlyDictionary<string, long> Snapshot() => new Dictionary<string, long>(_counts, StringComparer.Ordinal);
+
+    /// <summary>Items sent in BatchWriteItem and keys in BatchGetItem so far (attempts included: re-sent unprocessed ones count again).</summary>
+    public IReadOnlyDictionary<string, long> ItemsSnapshot() => new Dictionary<string, long>(_items, StringComparer.Ordinal);
 
     /// <summary>"op a/command, op b/command …" for the calls made between two snapshots.</summary>
     public static string PerUnit(IReadOnlyDictionary<string, long> before, IReadOnlyDictionary<string, long> after, int units) =>

@@ -60,14 +60,31 @@ public static class CatchupScenario
         // equally warm for both: the seeding and the raw read warmed it up).
         var hostPrefix = $"{run}host-";
         await CreateTablesAsync(db, hostPrefix, ct);
-        var (firstSeconds, hostDetail) = await RunHostAsync(db, streams, eventStore, hostSettings with { TablePrefix = hostPrefix }, events.Count, ct);
+        // Where the machine's CPU went in each timed part (the host and the floor run in this process, beside DynamoDB Local).
+        var cpu = new List<string>();
+        async Task<T> CpuOfAsync<T>(string part, Func<Task<T>> run)
+        {
+            var shares = CpuShares.ForRun(settings.DynamoDbEndpoint);
+            shares.Start();
+            var result = await run();
+            cpu.Add($"{part}: {shares.Describe().Replace("CPU during the measured window, in cores: ", "", StringComparison.Ordinal)}");
+            return result;
+        }
+
+        // What the host asked of DynamoDB Local (BatchWriteItem items, BatchGetItem keys) beside what the end state needs.
+        var operations = new OperationCounter();
+        operations.Attach(db);
+        var itemsBefore = operations.ItemsSnapshot();
+        var (firstSeconds, hostDetail) = await CpuOfAsync("host", () => RunHostAsync(db, streams, eventStore, hostSettings with { TablePrefix = hostPrefix }, events.Count, ct));
+        var itemsAfter = operations.ItemsSnapshot();
+        long HostItems(string kind) => itemsAfter.GetValueOrDefault(kind) - itemsBefore.GetValueOrDefault(kind);
         var firstRate = events.Count / firstSeconds;
         Console.WriteLine($"  projection host: {events.Count:N0} events in {firstSeconds:F1} s = {firstRate:N0} events/s");
 
         // (d) the floor BatchWriteItem sets: the end state's items written into empty copies of the four tables, 25 a call,
         // 8 calls in flight (what the host's writes cannot beat, whatever it does about reading and folding). Timed right after
         // each host run, so each host time has a floor from the same minutes of DynamoDB Local's drifting speed.
-        var (floorItems, firstFloorSeconds) = await WriteFloorAsync(db, hostPrefix, $"{run}floor-", ct);
+        var (floorItems, firstFloorSeconds) = await CpuOfAsync("floor", () => WriteFloorAsync(db, hostPrefix, $"{run}floor-", ct));
         Console.WriteLine($"  BatchWriteItem floor: {floorItems:N0} end-state items in {firstFloorSeconds:F1} s ({floorItems / firstFloorSeconds:N0} items/s)");
 
         // (b) the one-UpdateItem-per-record consumer.
@@ -75,7 +92,7 @@ public static class CatchupScenario
         var baseline = new PerRecordConsumer(db, basePrefix);
         await CreateTablesAsync(db, basePrefix, ct);
         clock.Restart();
-        var consumed = await StreamTools.ReadAllAsync(streams, streamArn, events.Count, baseline.ApplyPageAsync, "per-record consumer", ct);
+        var consumed = await CpuOfAsync("per-record consumer", () => StreamTools.ReadAllAsync(streams, streamArn, events.Count, baseline.ApplyPageAsync, "per-record consumer", ct));
         var baseSeconds = clock.Elapsed.TotalSeconds;
         Progress.Done();
         var baseRate = consumed / baseSeconds;
@@ -86,9 +103,9 @@ public static class CatchupScenario
         // the ratio uses the mean of the two times.
         var againPrefix = $"{run}host2-";
         await CreateTablesAsync(db, againPrefix, ct);
-        var (againSeconds, _) = await RunHostAsync(db, streams, eventStore, hostSettings with { TablePrefix = againPrefix }, events.Count, ct);
+        var (againSeconds, _) = await CpuOfAsync("host again", () => RunHostAsync(db, streams, eventStore, hostSettings with { TablePrefix = againPrefix }, events.Count, ct));
         Console.WriteLine($"  projection host again: {events.Count:N0} events in {againSeconds:F1} s = {events.Count / againSeconds:N0} events/s");
-        var (_, againFloorSeconds) = await WriteFloorAsync(db, againPrefix, $"{run}floor2-", ct);
+        var (_, againFloorSeconds) = await CpuOfAsync("floor again", () => WriteFloorAsync(db, againPrefix, $"{run}floor2-", ct));
         Console.WriteLine($"  BatchWriteItem floor again: {floorItems:N0} end-state items in {againFloorSeconds:F1} s ({floorItems / againFloorSeconds:N0} items/s)");
         var hostRate = events.Count / ((firstSeconds + againSeconds) / 2);
         hostDetail += $"; the mean of {firstSeconds:F1} s before and {againSeconds:F1} s after the per-record consumer " +
@@ -132,6 +149,9 @@ public static class CatchupScenario
             "UpdateItem per read model (invoice-totals, country-counts, invoice-transactions; a conditional PutItem for invoice-history), guarded by " +
             "`lastAppliedVersion < :version`; records of a page run in 8 lanes keyed by invoice (per-invoice order kept), a record's writes concurrently.");
         report.Note($"End states identical: {compared}. Ignored: nothing (updatedAt is the event's RecordedAt on both sides).");
+        report.Note($"What the host asked of DynamoDB Local in its first run: {HostItems("BatchWriteItem items"):N0} items written (the end state holds {floorItems:N0}: rows written again in a later batch count again), " +
+            $"{HostItems("BatchGetItem keys"):N0} row keys read (the version guard and the fold's current rows), and the {events.Count:N0} stream records read once; the floor writes the end state's items alone.");
+        report.Note($"CPU in each timed part, in cores (/proc utime + stime; the host, the floor and the per-record consumer run in this process): {string.Join("; ", cpu)}.");
         report.Note($"Seeding: {events.Count / seed.TotalSeconds:N0} items/s through BatchWriteItem (brief: ~5,000 items/s). {Load()}");
         report.WriteTo(options.ReportPath);
     }
