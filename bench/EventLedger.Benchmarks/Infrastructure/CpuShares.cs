@@ -44,19 +44,22 @@ public sealed class CpuShares
         _startedAt = DateTime.UtcNow;
     }
 
-    /// <summary>"DynamoDB Local 0.97 cores, … machine 1.84 of 2 cores" over the window since <see cref="Start"/>.</summary>
-    public string Describe()
+    /// <summary>"CPU during the measured window, in cores: DynamoDB Local 0.97, … the whole machine 1.84 of 2" since <see cref="Start"/>.</summary>
+    public string Describe() => Supported ? $"CPU during the measured window, in cores: {Shares()}" : "CPU shares: not measured (no /proc).";
+
+    /// <summary>"DynamoDB Local 0.97, …; the whole machine 1.84 of 2" (cores) since <see cref="Start"/>.</summary>
+    public string Shares()
     {
         if (!Supported)
         {
-            return "CPU shares: not measured (no /proc).";
+            return "not measured (no /proc)";
         }
 
         var seconds = (DateTime.UtcNow - _startedAt).TotalSeconds;
         var parts = _groups.Select(g => $"{g.Key} {(Ticks(g.Value()) - _before[g.Key]) / TicksPerSecond / seconds:F2}");
         var (busy, total) = MachineTicks();
         var machine = total == _machineBefore.Total ? 0 : (double)(busy - _machineBefore.Busy) / (total - _machineBefore.Total) * Environment.ProcessorCount;
-        return $"CPU during the measured window, in cores: {string.Join(", ", parts)}; the whole machine {machine:F2} of {Environment.ProcessorCount}";
+        return $"{string.Join(", ", parts)}; the whole machine {machine:F2} of {Environment.ProcessorCount}";
     }
 
     private static IEnumerable<int> Processes(Func<string, bool> commandLine)

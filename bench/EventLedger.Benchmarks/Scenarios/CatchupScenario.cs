@@ -67,7 +67,7 @@ public static class CatchupScenario
             var shares = CpuShares.ForRun(settings.DynamoDbEndpoint);
             shares.Start();
             var result = await run();
-            cpu.Add($"{part}: {shares.Describe().Replace("CPU during the measured window, in cores: ", "", StringComparison.Ordinal)}");
+            cpu.Add($"{part}: {shares.Shares()}");
             return result;
         }
 
