@@ -29,53 +29,75 @@ public sealed class OperationCounter
         return durations.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
     }
 
-    /// <summary>Counts every request the client sends (attempts, including SDK retries).</summary>
-    public void Attach(IAmazonDynamoDB client)
+    /// <summary>
+    /// Counts every request the client sends (attempts, including SDK retries) until disposed, so a scenario can count one
+    /// part of its run and leave the rest (a baseline's hundreds of thousands of calls) without the counting's work.
+    /// </summary>
+    public IDisposable Attach(IAmazonDynamoDB client)
     {
-        if (client is AmazonServiceClient service)
+        if (client is not AmazonServiceClient service)
         {
-            service.BeforeRequestEvent += (_, e) =>
-            {
-                if (e is WebServiceRequestEventArgs w && w.Request is { } request)
-                {
-                    var operation = request.GetType().Name.Replace("Request", "", StringComparison.Ordinal);
-                    var tables = request switch
-                    {
-                        Amazon.DynamoDBv2.Model.GetItemRequest g => [g.TableName],
-                        Amazon.DynamoDBv2.Model.QueryRequest q => [q.TableName],
-                        Amazon.DynamoDBv2.Model.UpdateItemRequest u => [u.TableName],
-                        // The command path reads the decision state with one BatchGetItem; the projection host reads read-model rows.
-                        Amazon.DynamoDBv2.Model.BatchGetItemRequest b => b.RequestItems.Keys.Order(StringComparer.Ordinal).ToArray(),
-                        _ => Array.Empty<string>(),
-                    };
-                    // Each table without its per-run prefix ("lat123456-invoice-totals-v1" → "invoice-totals-v1").
-                    var name = tables.Length == 0 ? operation : $"{operation}({string.Join('+', tables.Select(t => t[(t.IndexOf('-', StringComparison.Ordinal) + 1)..]))})";
-                    Add(name);
-                    var items = request switch
-                    {
-                        Amazon.DynamoDBv2.Model.BatchWriteItemRequest b => ("BatchWriteItem items", b.RequestItems.Values.Sum(r => r.Count)),
-                        Amazon.DynamoDBv2.Model.BatchGetItemRequest b => ("BatchGetItem keys", b.RequestItems.Values.Sum(r => r.Keys.Count)),
-                        _ => (null, 0),
-                    };
-                    if (items.Item1 is { } counted)
-                    {
-                        _items.AddOrUpdate(counted, items.Item2, (_, n) => n + items.Item2);
-                    }
-
-                    if (_durations is not null)
-                    {
-                        _sent.AddOrUpdate(request, new Sent(name, Stopwatch.GetTimestamp()));
-                    }
-                }
-            };
-            service.AfterResponseEvent += (_, e) =>
-            {
-                if (e is WebServiceResponseEventArgs w && w.Request is { } request && _sent.TryGetValue(request, out var sent))
-                {
-                    Timed(sent.Operation, Stopwatch.GetElapsedTime(sent.At).TotalMilliseconds);
-                }
-            };
+            return new Detach(null);
         }
+
+        RequestEventHandler before = (_, e) =>
+        {
+            if (e is WebServiceRequestEventArgs { Request: { } request })
+            {
+                Counted(request);
+            }
+        };
+        ResponseEventHandler after = (_, e) =>
+        {
+            if (e is WebServiceResponseEventArgs { Request: { } request } && _sent.TryGetValue(request, out var sent))
+            {
+                Timed(sent.Operation, Stopwatch.GetElapsedTime(sent.At).TotalMilliseconds);
+            }
+        };
+        service.BeforeRequestEvent += before;
+        service.AfterResponseEvent += after;
+        return new Detach(() =>
+        {
+            service.BeforeRequestEvent -= before;
+            service.AfterResponseEvent -= after;
+        });
+    }
+
+    private void Counted(AmazonWebServiceRequest request)
+    {
+        var operation = request.GetType().Name.Replace("Request", "", StringComparison.Ordinal);
+        var tables = request switch
+        {
+            Amazon.DynamoDBv2.Model.GetItemRequest g => [g.TableName],
+            Amazon.DynamoDBv2.Model.QueryRequest q => [q.TableName],
+            Amazon.DynamoDBv2.Model.UpdateItemRequest u => [u.TableName],
+            // The command path reads the decision state with one BatchGetItem; the projection host reads read-model rows.
+            Amazon.DynamoDBv2.Model.BatchGetItemRequest b => b.RequestItems.Keys.Order(StringComparer.Ordinal).ToArray(),
+            _ => Array.Empty<string>(),
+        };
+        // Each table without its per-run prefix ("lat123456-invoice-totals-v1" → "invoice-totals-v1").
+        var name = tables.Length == 0 ? operation : $"{operation}({string.Join('+', tables.Select(t => t[(t.IndexOf('-', StringComparison.Ordinal) + 1)..]))})";
+        Add(name);
+        (string? Kind, int Count) items = request switch
+        {
+            Amazon.DynamoDBv2.Model.BatchWriteItemRequest b => ("BatchWriteItem items", b.RequestItems.Values.Sum(r => r.Count)),
+            Amazon.DynamoDBv2.Model.BatchGetItemRequest b => ("BatchGetItem keys", b.RequestItems.Values.Sum(r => r.Keys.Count)),
+            _ => (null, 0),
+        };
+        if (items.Kind is { } kind)
+        {
+            _items.AddOrUpdate(kind, items.Count, (_, n) => n + items.Count);
+        }
+
+        if (_durations is not null)
+        {
+            _sent.AddOrUpdate(request, new Sent(name, Stopwatch.GetTimestamp()));
+        }
+    }
+
+    private sealed class Detach(Action? detach) : IDisposable
+    {
+        public void Dispose() => detach?.Invoke();
     }
 
     /// <summary>A timed request: its operation name and when its (latest) attempt was sent.</summary>

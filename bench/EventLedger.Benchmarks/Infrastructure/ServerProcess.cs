@@ -166,12 +166,8 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Current resident set (VmRSS), in bytes.</summary>
     public long MemoryBytes() => Status().Kilobytes("VmRSS:") * 1024;
 
-    /// <summary>The resident set and its three parts (bytes), from one read of <c>/proc/PID/status</c>.</summary>
-    public (long Rss, long Anonymous, long FileBacked, long Shared) MemorySample()
-    {
-        var status = Status();
-        return (status.Kilobytes("VmRSS:") * 1024, status.Kilobytes("RssAnon:") * 1024, status.Kilobytes("RssFile:") * 1024, status.Kilobytes("RssShmem:") * 1024);
-    }
+    /// <summary>The resident set and its three parts, from one read of <c>/proc/PID/status</c>.</summary>
+    public ResidentSet MemorySample() => Status().ResidentSet();
 
     /// <summary>
     /// Where the server's resident set is now: anonymous (GC heap, native allocations, stacks), file-backed (assemblies and
@@ -192,8 +188,9 @@ public sealed class ServerProcess : IAsyncDisposable
         double? Sum(string name) => metrics is null ? null
             : metrics.Where(m => m.Key == name || m.Key.StartsWith(name + "{", StringComparison.Ordinal)).Select(m => m.Value).DefaultIfEmpty(double.NaN).Sum() is var v && !double.IsNaN(v) ? v : null;
         var status = Status();
+        var resident = status.ResidentSet();
         return new MemoryBreakdown(
-            status.Kilobytes("VmRSS:") * 1024, status.Kilobytes("RssAnon:") * 1024, status.Kilobytes("RssFile:") * 1024, status.Kilobytes("RssShmem:") * 1024,
+            resident.Rss, resident.Anonymous, resident.FileBacked, resident.Shared,
             (int)status.Kilobytes("Threads:"),
             Sum("dotnet_gc_last_collection_heap_size_bytes"), Sum("dotnet_gc_last_collection_memory_committed_size_bytes"),
             Sum("dotnet_gc_last_collection_heap_fragmentation_size_bytes"));
@@ -217,6 +214,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     private readonly record struct ProcStatus(int Pid, string[] Lines)
     {
+        public ResidentSet ResidentSet() =>
+            new(Kilobytes("VmRSS:") * 1024, Kilobytes("RssAnon:") * 1024, Kilobytes("RssFile:") * 1024, Kilobytes("RssShmem:") * 1024);
+
         /// <summary>A field's number (kB for the memory fields, a count for Threads).</summary>
         public long Kilobytes(string field) =>
             Lines.FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal)) is { } line
@@ -361,4 +361,7 @@ public sealed class ServerProcess : IAsyncDisposable
 }
 
 /// <summary>The server's resident set by kind (bytes) and the GC's figures after its last collection (bytes; null when not exported).</summary>
+/// <summary>A process's resident set and its parts (bytes): anonymous, file-backed, shared (RssAnon, RssFile, RssShmem).</summary>
+public readonly record struct ResidentSet(long Rss, long Anonymous, long FileBacked, long Shared);
+
 public sealed record MemoryBreakdown(long Rss, long Anonymous, long FileBacked, long Shared, int Threads, double? GcHeap, double? GcCommitted, double? GcFragmentation);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using EventLedger.Benchmarks.Infrastructure;
 using EventLedger.Server;
+using EventLedger.Server.Memory;
 using EventLedger.EmbeddedStack;
 
 namespace EventLedger.Benchmarks.Scenarios;
@@ -63,7 +64,7 @@ public static class SteadyStateScenario
 
         report.Note("The breakdown is read at the end of the load (/proc/PID/status RssAnon, RssFile, RssShmem; the GC's figures from the runtime meter on /metrics). `eventledger memory` prints the GC and JIT settings the server runs with; README \"Memory settings\" says how to change them.");
         report.Note($"The target in brief §10 is ≤ 150 MB RSS for the server (API and projection host, every read model) at steady state under 200 commands/s. Commands: RecordTransaction through POST /invoices/{{n}}/transactions on 500 invoices, paced at {rate} commands/s (open loop: command i is sent at t0 + i/{rate} s, at most 32 in flight; a server slower than that gets a lower achieved rate, which the table names), after a warm-up of {WarmupSeconds} s of the same load (the code it runs read back and compiled at tier 1, the caches filled); the peak (VmHWM) is reset when the measured load begins. Run: `dotnet run -c Release --project bench/EventLedger.Benchmarks -- steady [--rate N] [--seconds N]` (default 200/s for 60 s). Runs before 2026-12-03 13:35 UTC loaded the server in a closed loop (8 in flight, as fast as DynamoDB Local took them: 163–364 commands/s over the runs), and runs before 14:05 reset the peak after 500 commands, so the start-up transient counted in their peaks.");
-        report.Note("Each server runs from its own copy of the .NET runtime and of the application (a temporary directory), as in a container of its own: pages of files the benchmark process maps too would count in the server's RSS, and the kernel does not page out pages that another process maps. The server with the release pages out its mapped files 15 s after start-up (`Memory:StartupCodeReleaseDelay`), before the warm-up; what it still runs is read back in on first use. "
+        report.Note($"Each server runs from its own copy of the .NET runtime and of the application (a temporary directory), as in a container of its own: pages of files the benchmark process maps too would count in the server's RSS, and the kernel does not page out pages that another process maps. The server with the release pages out its mapped files {StartupCodeReleaser.DefaultDelay.TotalSeconds:N0} s after start-up (`Memory:StartupCodeReleaseDelay`), before the warm-up; what it still runs is read back in on first use. "
             + (releaseLine is null ? "" : $"Its log: \"{releaseLine.Trim()}\"."));
         report.Note("Mapped files with the most resident pages at the end of the load, with the release (resident MB, of which also mapped by another process): "
             + string.Join("; ", largest.Select(f => $"{f.File} {f.ResidentKb / 1024.0:N1} ({f.SharedKb / 1024.0:N1})")) + ".");
@@ -77,7 +78,7 @@ public static class SteadyStateScenario
     {
         public IReadOnlyList<string> Hosted { get; init; } = [];
         public long WarmupPeak { get; init; }
-        public (long Rss, long Anonymous, long FileBacked, long Shared) Highest { get; init; }
+        public ResidentSet Highest { get; init; }
         public TimeSpan HighestAt { get; init; }
         public double Rate { get; init; }
         public double Seconds { get; init; }
@@ -112,8 +113,9 @@ public static class SteadyStateScenario
         }
         else
         {
-            // The same time at rest as the other pass, so both loads start on a server of the same age.
-            await Task.Delay(TimeSpan.FromSeconds(15), ct);
+            // The same time at rest as the other pass (whose server releases after the default delay), so both loads start on
+            // a server of the same age.
+            await Task.Delay(StartupCodeReleaser.DefaultDelay, ct);
         }
 
         var afterRelease = await server.MemoryBreakdownAsync(ct);
@@ -123,7 +125,7 @@ public static class SteadyStateScenario
         await LoadAsync(server, rate * WarmupSeconds, 0, ct, rate);
         var warmupPeak = server.PeakMemoryBytes();
         server.ResetPeakMemory();
-        (long Rss, long Anonymous, long FileBacked, long Shared) highest = default;
+        ResidentSet highest = default;
         var highestAt = TimeSpan.Zero;
         var loadClock = System.Diagnostics.Stopwatch.StartNew();
         using var sampling = new CancellationTokenSource();
