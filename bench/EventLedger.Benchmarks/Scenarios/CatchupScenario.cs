@@ -358,6 +358,9 @@ public static class CatchupScenario
         var scanOrderSeconds = await WriteAsync(inScanOrder);
         new Random(42).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(items));
         var randomOrderSeconds = await WriteAsync(inRandomOrder);
+        // The copies go again, so the per-record consumer and the second host run meet DynamoDB Local holding what they did before.
+        await Task.WhenAll(new[] { inScanOrder, inRandomOrder }.SelectMany(prefix => ReadModelCatalog.DynamoDb.Select(r =>
+            db.DeleteTableAsync(new ReadModelTable(prefix, r.Name, 1).TableName, ct))));
         return new Floor(items.Count, scanOrderSeconds, randomOrderSeconds, guardKeys.Count, keyReadSeconds);
 
         async Task<double> WriteAsync(string prefix)
