@@ -188,9 +188,8 @@ public sealed class ServerProcess : IAsyncDisposable
         double? Sum(string name) => metrics is null ? null
             : metrics.Where(m => m.Key == name || m.Key.StartsWith(name + "{", StringComparison.Ordinal)).Select(m => m.Value).DefaultIfEmpty(double.NaN).Sum() is var v && !double.IsNaN(v) ? v : null;
         var status = Status();
-        var resident = status.ResidentSet();
         return new MemoryBreakdown(
-            resident.Rss, resident.Anonymous, resident.FileBacked, resident.Shared,
+            status.ResidentSet(),
             (int)status.Kilobytes("Threads:"),
             Sum("dotnet_gc_last_collection_heap_size_bytes"), Sum("dotnet_gc_last_collection_memory_committed_size_bytes"),
             Sum("dotnet_gc_last_collection_heap_fragmentation_size_bytes"));
@@ -360,8 +359,8 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 }
 
-/// <summary>The server's resident set by kind (bytes) and the GC's figures after its last collection (bytes; null when not exported).</summary>
 /// <summary>A process's resident set and its parts (bytes): anonymous, file-backed, shared (RssAnon, RssFile, RssShmem).</summary>
 public readonly record struct ResidentSet(long Rss, long Anonymous, long FileBacked, long Shared);
 
-public sealed record MemoryBreakdown(long Rss, long Anonymous, long FileBacked, long Shared, int Threads, double? GcHeap, double? GcCommitted, double? GcFragmentation);
+/// <summary>The server's resident set by kind, its threads, and the GC's figures after its last collection (bytes; null when not exported).</summary>
+public sealed record MemoryBreakdown(ResidentSet Resident, int Threads, double? GcHeap, double? GcCommitted, double? GcFragmentation);

@@ -87,13 +87,21 @@ public static class CatchupScenario
         var firstRate = events.Count / firstSeconds;
         Console.WriteLine($"  projection host: {events.Count:N0} events in {firstSeconds:F1} s = {firstRate:N0} events/s");
 
-        // (d) the floor BatchWriteItem sets: the end state's items written into empty copies of the four tables, 25 a call,
-        // 8 calls in flight (what the host's writes cannot beat, whatever it does about reading and folding), in scan order and
+        // (d) the floor BatchWriteItem sets: the end state's items written into empty copies of the four tables through the
+        // host's own call path (what the host's writes cannot beat, whatever it does about reading and folding), in scan order and
         // in random order, and the guard's reads of the same rows alone. Timed right after each host run, so each host time has
         // a floor from the same minutes of DynamoDB Local's drifting speed.
-        var first = await CpuOfAsync("floor", () => TimeFloorAsync(db, hostPrefix, $"{run}floor-", ct));
-        Console.WriteLine($"  floor: {first.Items:N0} end-state items written in {first.ScanOrderSeconds:F1} s in scan order, {first.RandomOrderSeconds:F1} s in random order; " +
-            $"{first.GuardKeys:N0} guard keys read in {first.GuardReadSeconds:F1} s");
+        // The end state is read back first, outside the timing and the CPU share.
+        async Task<Floor> FloorAfterAsync(string part, string prefixOfHost, string floorPrefix)
+        {
+            var endState = await ReadEndStateAsync(db, prefixOfHost, ct);
+            var floor = await CpuOfAsync(part, () => TimeFloorAsync(db, endState, floorPrefix, ct));
+            Console.WriteLine($"  {part}: {floor.Items:N0} end-state items written in {floor.ScanOrderSeconds:F1} s in scan order, {floor.RandomOrderSeconds:F1} s in random order; " +
+                $"{floor.GuardKeys:N0} guard keys read in {floor.GuardReadSeconds:F1} s");
+            return floor;
+        }
+
+        var first = await FloorAfterAsync("floor", hostPrefix, $"{run}floor-");
 
         // (b) the one-UpdateItem-per-record consumer.
         var basePrefix = $"{run}lambda-";
@@ -113,9 +121,7 @@ public static class CatchupScenario
         await CreateTablesAsync(db, againPrefix, ct);
         var (againSeconds, _) = await CpuOfAsync("host again", () => RunHostAsync(db, streams, eventStore, hostSettings with { TablePrefix = againPrefix }, events.Count, ct));
         Console.WriteLine($"  projection host again: {events.Count:N0} events in {againSeconds:F1} s = {events.Count / againSeconds:N0} events/s");
-        var again = await CpuOfAsync("floor again", () => TimeFloorAsync(db, againPrefix, $"{run}floor2-", ct));
-        Console.WriteLine($"  floor again: {again.Items:N0} end-state items written in {again.ScanOrderSeconds:F1} s in scan order, {again.RandomOrderSeconds:F1} s in random order; " +
-            $"{again.GuardKeys:N0} guard keys read in {again.GuardReadSeconds:F1} s");
+        var again = await FloorAfterAsync("floor again", againPrefix, $"{run}floor2-");
         var hostRate = events.Count / ((firstSeconds + againSeconds) / 2);
         hostDetail += $"; the mean of {firstSeconds:F1} s before and {againSeconds:F1} s after the per-record consumer " +
             $"({firstRate / baseRate:F2}x and {events.Count / againSeconds / baseRate:F2}x)";
@@ -137,9 +143,9 @@ public static class CatchupScenario
             "one-UpdateItem-per-record consumer", baseRate, 5, hostDetail));
         report.Add(new("projection host vs the BatchWriteItem floor of its end state, in scan order", hostRate, "events/s",
             "BatchWriteItem of the end state's items in scan order", events.Count / scanOrderSeconds, null,
-            $"{floorItems:N0} items, 25 per call, 8 in flight, timed right after each host run: {first.ScanOrderSeconds:F1} s and {again.ScanOrderSeconds:F1} s " +
+            $"{floorItems:N0} items, {BoundedDynamoDb.MaxBatchWriteItems} per call, {ProjectionWriteOptions.Default.MaxConcurrentCalls} in flight (the host's own call path), timed right after each host run: {first.ScanOrderSeconds:F1} s and {again.ScanOrderSeconds:F1} s " +
             $"(the host at {first.ScanOrderSeconds / firstSeconds:F2} and {again.ScanOrderSeconds / againSeconds:F2} of them), mean {floorItems / scanOrderSeconds:N0} items/s; " +
-            "a scan returns a table's items in the order of DynamoDB Local's index on the key's hash, so these puts append to that index, which a stream consumer's do not"));
+            "a scan returns a table's items by the hash of their key (DynamoDB Local's scan segments are ranges of that hash), so these puts come in the order of its index on the hash, which a stream consumer's do not"));
         report.Add(new("projection host vs the BatchWriteItem floor of its end state, in random order", hostRate, "events/s",
             "BatchWriteItem of the end state's items in random order", events.Count / randomOrderSeconds, null,
             $"the same items shuffled: {first.RandomOrderSeconds:F1} s and {again.RandomOrderSeconds:F1} s " +
@@ -156,7 +162,7 @@ public static class CatchupScenario
             "raw stream read + guard reads + random-order BatchWriteItem, times added", events.Count / aloneSeconds, null,
             $"{streamReadSeconds:F1} s + {first.GuardReadSeconds:F1} s + {first.RandomOrderSeconds:F1} s = {AloneSeconds(first):F1} s beside the first host run, " +
             $"{streamReadSeconds:F1} s + {again.GuardReadSeconds:F1} s + {again.RandomOrderSeconds:F1} s = {AloneSeconds(again):F1} s beside the second " +
-            $"(the host at {AloneSeconds(first) / firstSeconds:F2} and {AloneSeconds(again) / againSeconds:F2} of them); {first.GuardKeys:N0} guard keys, 100 a call, 8 in flight, " +
+            $"(the host at {AloneSeconds(first) / firstSeconds:F2} and {AloneSeconds(again) / againSeconds:F2} of them); {first.GuardKeys:N0} guard keys, {BoundedDynamoDb.MaxBatchGetKeys} a call, " +
             $"from empty tables as most of the host's reads find nothing; that work alone is {events.Count / aloneSeconds / baseRate:F2}x the per-record consumer"));
         report.Add(new("one-UpdateItem-per-record consumer (design pattern's Lambda)", baseRate, "records/s",
             "raw stream read", rawRead, null, $"{baseline.Writes:N0} conditional writes, {baseline.Writes / baseSeconds:N0} writes/s"));
@@ -317,83 +323,66 @@ public static class CatchupScenario
     }
 
     /// <summary>
-    /// The DynamoDB Local work the host's end state needs, each part timed alone (each part on its own, nothing else in flight):
-    /// its items written into empty copies of the four tables with BatchWriteItem (25 a call, 8 in flight) in the order a scan
-    /// returns them and again in random order, and the rows a version guard reads (every table but those whose rows never
-    /// change) read from the empty copies with BatchGetItem (100 keys a call, 8 in flight), as the host's reads mostly find nothing.
+    /// The host's end state, read back: every item of its four tables, and the keys of the rows a version guard reads (the
+    /// tables whose rows change; invoice-history's never do, so the host puts them without a read).
     /// </summary>
-    private static async Task<Floor> TimeFloorAsync(IAmazonDynamoDB db, string hostPrefix, string floorPrefix, CancellationToken ct)
+    private static async Task<EndState> ReadEndStateAsync(IAmazonDynamoDB db, string hostPrefix, CancellationToken ct)
     {
-        var inScanOrder = floorPrefix;
-        var inRandomOrder = floorPrefix + "r-";
-        await CreateTablesAsync(db, inScanOrder, ct);
-        await CreateTablesAsync(db, inRandomOrder, ct);
         var items = new List<(string ReadModel, Dictionary<string, AttributeValue> Item)>();
-        var guardKeys = new List<(string Table, Dictionary<string, AttributeValue> Key)>();
+        var guardKeys = new List<(string ReadModel, Dictionary<string, AttributeValue> Key)>();
         foreach (var readModel in ReadModelCatalog.DynamoDb)
         {
-            var scanned = await StreamTools.ScanAsync(db, new ReadModelTable(hostPrefix, readModel.Name, 1).TableName, ct);
+            var table = readModel.Table(new ReadModelTable(hostPrefix, readModel.Name, 1).TableName);
+            var scanned = await StreamTools.ScanAsync(db, table.TableName, ct);
             items.AddRange(scanned.Select(i => (readModel.Name, i)));
             if (!readModel.RowsNeverChange)
             {
-                var definition = readModel.Table(readModel.Name);
-                string[] keyNames = definition.SortKey is { } sort ? [definition.PartitionKey.Name, sort.Name] : [definition.PartitionKey.Name];
-                var table = new ReadModelTable(inRandomOrder, readModel.Name, 1).TableName;
-                guardKeys.AddRange(scanned.Select(i => (table, keyNames.ToDictionary(k => k, k => i[k]))));
+                string[] keyNames = table.SortKey is { } sort ? [table.PartitionKey.Name, sort.Name] : [table.PartitionKey.Name];
+                guardKeys.AddRange(scanned.Select(i => (readModel.Name, keyNames.ToDictionary(k => k, k => i[k]))));
             }
         }
 
-        var clock = Stopwatch.StartNew();
-        await InFlightAsync(guardKeys.Chunk(100), async chunk =>
-        {
-            var pending = chunk.GroupBy(c => c.Table).ToDictionary(g => g.Key, g => new KeysAndAttributes { Keys = [.. g.Select(c => c.Key)], ConsistentRead = true });
-            while (pending.Count > 0)
-            {
-                var response = await db.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, ct);
-                pending = (response.UnprocessedKeys ?? []).Where(kv => kv.Value.Keys.Count > 0).ToDictionary(kv => kv.Key, kv => kv.Value);
-            }
-        });
-        var keyReadSeconds = clock.Elapsed.TotalSeconds;
+        return new EndState(items, guardKeys);
+    }
 
-        var scanOrderSeconds = await WriteAsync(inScanOrder);
-        new Random(42).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(items));
-        var randomOrderSeconds = await WriteAsync(inRandomOrder);
-        // The copies go again, so the per-record consumer and the second host run meet DynamoDB Local holding what they did before.
-        await Task.WhenAll(new[] { inScanOrder, inRandomOrder }.SelectMany(prefix => ReadModelCatalog.DynamoDb.Select(r =>
-            db.DeleteTableAsync(new ReadModelTable(prefix, r.Name, 1).TableName, ct))));
-        return new Floor(items.Count, scanOrderSeconds, randomOrderSeconds, guardKeys.Count, keyReadSeconds);
+    /// <summary>The host's end state: its items and the keys its version guard reads, each with the read model it belongs to.</summary>
+    private sealed record EndState(
+        List<(string ReadModel, Dictionary<string, AttributeValue> Item)> Items,
+        List<(string ReadModel, Dictionary<string, AttributeValue> Key)> GuardKeys);
+
+    /// <summary>
+    /// The DynamoDB Local work <paramref name="endState"/> needs, each part timed alone (nothing else in flight), through the
+    /// calls the host makes (<see cref="BoundedDynamoDb"/>: BatchWriteItem 25 items a call, BatchGetItem 100 keys a call, at
+    /// most 8 in flight): its items written into empty copies of the four tables in the order a scan returned them and again
+    /// in random order, and its guarded rows read from the empty copies, as most of the host's reads find nothing. The copies
+    /// are dropped afterwards, so what runs next meets DynamoDB Local holding what it did before.
+    /// </summary>
+    private static async Task<Floor> TimeFloorAsync(IAmazonDynamoDB db, EndState endState, string floorPrefix, CancellationToken ct)
+    {
+        string[] prefixes = [floorPrefix, floorPrefix + "r-"];
+        foreach (var prefix in prefixes)
+        {
+            await CreateTablesAsync(db, prefix, ct);
+        }
+
+        string Table(string prefix, string readModel) => new ReadModelTable(prefix, readModel, 1).TableName;
+        using var calls = new BoundedDynamoDb(db, ProjectionWriteOptions.Default);
+        var clock = Stopwatch.StartNew();
+        await calls.BatchGetAsync([.. endState.GuardKeys.Select(k => (Table(prefixes[1], k.ReadModel), k.Key))], ct);
+        var guardReadSeconds = clock.Elapsed.TotalSeconds;
+
+        var items = endState.Items.ToArray();
+        var scanOrderSeconds = await WriteAsync(prefixes[0]);
+        new Random(42).Shuffle(items);
+        var randomOrderSeconds = await WriteAsync(prefixes[1]);
+        await Task.WhenAll(prefixes.SelectMany(prefix => ReadModelCatalog.DynamoDb.Select(r => db.DeleteTableAsync(Table(prefix, r.Name), ct))));
+        return new Floor(items.Length, scanOrderSeconds, randomOrderSeconds, endState.GuardKeys.Count, guardReadSeconds);
 
         async Task<double> WriteAsync(string prefix)
         {
             var watch = Stopwatch.StartNew();
-            await InFlightAsync(items.Chunk(25), async chunk =>
-            {
-                var pending = chunk.GroupBy(c => new ReadModelTable(prefix, c.ReadModel, 1).TableName)
-                    .ToDictionary(g => g.Key, g => g.Select(c => new WriteRequest(new PutRequest(c.Item))).ToList());
-                while (pending.Count > 0)
-                {
-                    var response = await db.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = pending }, ct);
-                    pending = (response.UnprocessedItems ?? []).Where(kv => kv.Value.Count > 0).ToDictionary(kv => kv.Key, kv => kv.Value);
-                }
-            });
+            await calls.BatchPutAsync([.. items.Select(i => (Table(prefix, i.ReadModel), i.Item))], ct);
             return watch.Elapsed.TotalSeconds;
-        }
-
-        async Task InFlightAsync<T>(IEnumerable<T> calls, Func<T, Task> call)
-        {
-            using var gate = new SemaphoreSlim(8);
-            await Task.WhenAll(calls.Select(async c =>
-            {
-                await gate.WaitAsync(ct);
-                try
-                {
-                    await call(c);
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }));
         }
     }
 

@@ -98,8 +98,7 @@ public static class RebuildScenario
         Console.WriteLine($"  server pid {server.Id}, RSS at rest {idle / 1048576.0:N0} MB");
 
         long worstPeak = 0;
-        double? historyRate = null;
-        (double Rate, double Seconds, double RestSeconds)? historyLoad = null;
+        (long Events, double Seconds, double? LoadedSeconds)? history = null;
         var names = ReadModelCatalog.All.Select(r => r.Name).ToList();
         foreach (var name in names)
         {
@@ -110,8 +109,7 @@ public static class RebuildScenario
             Console.WriteLine($"  {name}: {state} in {seconds:F1} s, {eventsDone:N0} events, server peak RSS {peak / 1048576.0:N0} MB {error}");
             if (name == InvoiceHistoryProjection.ProjectionName)
             {
-                historyRate = eventsDone / seconds;
-                historyLoad = loadedSeconds is { } loaded ? (eventsDone / loaded, loaded, seconds - loaded) : null;
+                history = (eventsDone, seconds, loadedSeconds);
             }
 
             var analytics = name == AnalyticsProjection.ProjectionName;
@@ -122,20 +120,19 @@ public static class RebuildScenario
                 $"{state}, {seconds:F1} s, server peak RSS {peak / 1048576.0:N0} MB"));
         }
 
-        if (historyRate is { } history)
+        if (history is { } h)
         {
-            report.Add(new("rebuild of invoice-history (a row per event) vs scanning and writing every page raw", history, "events/s",
+            report.Add(new("rebuild of invoice-history (a row per event) vs scanning and writing every page raw", h.Events / h.Seconds, "events/s",
                 "raw scan + BatchWriteItem of each page's items into a fresh table", scanAndWrite, null));
-        }
-
-        // The bulk load is the part of history's rebuild that does the raw peer's work; the rest (catch-up, switch) is what a
-        // rebuild that serves reads throughout adds.
-        if (historyLoad is { } load)
-        {
-            report.Add(new("invoice-history's bulk load alone (POST until the status left the bulk-load phase) vs scanning and writing every page raw", load.Rate, "events/s",
-                "raw scan + BatchWriteItem of each page's items into a fresh table", scanAndWrite, null,
-                $"{load.Seconds:F1} s of the rebuild's {load.Seconds + load.RestSeconds:F1} s (table, checkpoints and bulk load; the other {load.RestSeconds:F1} s catch-up and switch); " +
-                $"{load.Rate / Math.Min(scanRate, rawWrite):F2} of the slower raw peer"));
+            // The bulk load is the part of history's rebuild that does the raw peer's work; the rest (catch-up, switch) is what a
+            // rebuild that serves reads throughout adds.
+            if (h.LoadedSeconds is { } loaded)
+            {
+                report.Add(new("invoice-history's bulk load alone (POST until the status left the bulk-load phase) vs scanning and writing every page raw", h.Events / loaded, "events/s",
+                    "raw scan + BatchWriteItem of each page's items into a fresh table", scanAndWrite, null,
+                    $"{loaded:F1} s of the rebuild's {h.Seconds:F1} s (table, checkpoints and bulk load; the other {h.Seconds - loaded:F1} s catch-up and switch); " +
+                    $"{h.Events / loaded / Math.Min(scanRate, rawWrite):F2} of the slower raw peer"));
+            }
         }
 
         report.Add(new("raw parallel scan of the event store", scanRate, "items/s", $"{Segments} segments, Limit {PageSize}, consistent reads", null, null));

@@ -4,5 +4,6 @@ using System.Runtime.CompilerServices;
 [assembly: InternalsVisibleTo("EventLedger.Projections.Tests")]
 [assembly: InternalsVisibleTo("EventLedger.IntegrationTests")]
 
-// The catch-up benchmark reads a guard's rows only where the host does (IDynamoDbReadModel.RowsNeverChange).
+// The catch-up benchmark times the host's DynamoDB work alone through the host's own calls (BoundedDynamoDb) and reads a
+// guard's rows only where the host does (IDynamoDbReadModel.RowsNeverChange).
 [assembly: InternalsVisibleTo("EventLedger.Benchmarks")]
